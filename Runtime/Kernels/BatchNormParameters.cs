@@ -1,0 +1,59 @@
+using System;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// The four tensors of a PyTorch <c>BatchNorm1d</c> and its ε, as read from a weights file.
+/// </summary>
+/// <param name="Weight">γ, (features).</param>
+/// <param name="Bias">β, (features).</param>
+/// <param name="RunningMean">(features).</param>
+/// <param name="RunningVar">(features).</param>
+/// <param name="Epsilon">Added to the variance before the square root.</param>
+public sealed record BatchNormParameters(float[] Weight, float[] Bias, float[] RunningMean, float[] RunningVar, float Epsilon)
+{
+    /// <summary>Features per sample.</summary>
+    public int Features => Weight.Length;
+
+    /// <summary>γ[i] / √(var[i] + ε), in double.</summary>
+    public double Scale(int i) => Weight[i] / Math.Sqrt((double)RunningVar[i] + Epsilon);
+}
+
+/// <summary>
+/// A batch normalisation that is not folded into a dense layer (it follows an activation, or starts the
+/// network), reduced at load to one fused multiply-add per value: y = x·scale + shift.
+/// </summary>
+public sealed class BatchNormWeights
+{
+    private BatchNormWeights(float[] scale, float[] shift)
+    {
+        Scale = scale;
+        Shift = shift;
+    }
+
+    /// <summary>Features per sample.</summary>
+    public int Features => Scale.Length;
+
+    /// <summary>γ / √(var + ε), rounded once from double.</summary>
+    public float[] Scale { get; }
+
+    /// <summary>β − mean·γ / √(var + ε), rounded once from double.</summary>
+    public float[] Shift { get; }
+
+    /// <summary>Precomputes scale and shift from PyTorch's tensors.</summary>
+    public static BatchNormWeights Create(BatchNormParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        int n = parameters.Features;
+        var scale = new float[n];
+        var shift = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = parameters.Scale(i);
+            scale[i] = (float)s;
+            shift[i] = (float)(parameters.Bias[i] - (parameters.RunningMean[i] * s));
+        }
+
+        return new BatchNormWeights(scale, shift);
+    }
+}

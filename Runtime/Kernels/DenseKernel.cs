@@ -1,0 +1,81 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace StaticNet.Kernels;
+
+/// <summary>
+/// y = act(x·Wᵀ + b) for a block of rows, the work of every dense layer.
+/// </summary>
+/// <remarks>
+/// The canonical arithmetic, which every instruction-set path reproduces bit for bit: for each output o of
+/// each row, acc = 0; for k = 0..K−1 in order, acc = fma(x[k], W[o,k], acc); then y = act(acc + b[o]).
+/// One accumulator per output, walked in input order, is what lets a one-sample kernel, a many-sample
+/// register-blocked kernel and the scalar fallback agree exactly, whatever the batch size or thread count.
+/// </remarks>
+public static class DenseKernel
+{
+    /// <summary>
+    /// Computes <paramref name="rows"/> rows: <paramref name="input"/> is rows × K, <paramref name="output"/> is
+    /// rows × N, both row-major and densely packed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        Check<TShape>(input, output, rows, weights);
+        ForwardScalar<TShape, TActivation>(input, output, rows, weights);
+    }
+
+    /// <summary>The plain .NET path: one output at a time, in the canonical order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ForwardScalar<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        Check<TShape>(input, output, rows, weights);
+        int k = TShape.Inputs;
+        int n = TShape.Outputs;
+        fixed (float* x0 = input)
+        fixed (float* y0 = output)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* x = x0 + ((long)r * k);
+                float* y = y0 + ((long)r * n);
+                for (int o = 0; o < n; o++)
+                {
+                    float* w = weights.Weights + ((long)(o / DenseWeights.PanelWidth) * k * DenseWeights.PanelWidth) + (o % DenseWeights.PanelWidth);
+                    float acc = 0f;
+                    for (int i = 0; i < k; i++)
+                    {
+                        acc = MathF.FusedMultiplyAdd(x[i], w[(long)i * DenseWeights.PanelWidth], acc);
+                    }
+
+                    y[o] = TActivation.Apply(acc + weights.Bias[o]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Guards every entry point: a kernel never reads or writes outside its spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Check<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+    {
+        if (rows < 0
+            || input.Length < (long)rows * TShape.Inputs
+            || output.Length < (long)rows * TShape.Outputs
+            || weights.Inputs != TShape.Inputs
+            || weights.Outputs != TShape.Outputs)
+        {
+            ThrowShapeMismatch<TShape>(input.Length, output.Length, rows, weights);
+        }
+    }
+
+    private static void ThrowShapeMismatch<TShape>(int inputLength, int outputLength, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+        => throw new ArgumentException(
+            $"Dense kernel {TShape.Inputs}→{TShape.Outputs} called with {rows} rows, input length {inputLength}, " +
+            $"output length {outputLength} and weights {weights.Inputs}→{weights.Outputs}.");
+}
