@@ -1,4 +1,5 @@
 using System;
+using StaticNet.Weights;
 
 namespace StaticNet.Kernels;
 
@@ -14,6 +15,19 @@ public sealed record BatchNormParameters(float[] Weight, float[] Bias, float[] R
 {
     /// <summary>Features per sample.</summary>
     public int Features => Weight.Length;
+
+    /// <summary>
+    /// Reads <c>{prefix}.weight</c>, <c>.bias</c>, <c>.running_mean</c> and <c>.running_var</c>, each of shape
+    /// (<paramref name="features"/>), as PyTorch's <c>BatchNorm1d</c> saves them.
+    /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">A tensor is missing or has another shape or dtype.</exception>
+    public static BatchNormParameters Read(SafetensorsReader file, string prefix, int features, float epsilon)
+        => new(
+            file.ReadTensor(prefix + ".weight", features),
+            file.ReadTensor(prefix + ".bias", features),
+            file.ReadTensor(prefix + ".running_mean", features),
+            file.ReadTensor(prefix + ".running_var", features),
+            epsilon);
 
     /// <summary>γ[i] / √(var[i] + ε), in double.</summary>
     public double Scale(int i) => Weight[i] / Math.Sqrt((double)RunningVar[i] + Epsilon);

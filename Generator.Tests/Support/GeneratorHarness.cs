@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace StaticNet.Generator.Tests.Support;
+
+/// <summary>Runs <see cref="NetworkGenerator"/> in memory over a source snippet, the way the compiler would.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        // The running test's own framework and StaticNet.dll: exactly what a user's net10.0 project compiles against.
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
+        paths.Add(typeof(DenseAttribute).Assembly.Location);
+        return paths.Distinct(StringComparer.Ordinal)
+            .Where(p => !p.Contains("StaticNet.Generator", StringComparison.Ordinal))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToImmutableArray();
+    });
+
+    public static CSharpCompilation CreateCompilation(params string[] sources)
+        => CSharpCompilation.Create(
+            "UserAssembly",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: i == 0 ? "Network.cs" : $"Network{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null)
+        => CSharpGeneratorDriver.Create(
+            new[] { new NetworkGenerator().AsSourceGenerator() },
+            additionalTexts,
+            ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static GeneratorRun Run(string source, params AdditionalText[] additionalTexts)
+        => Run(new[] { source }, additionalTexts);
+
+    public static GeneratorRun Run(string[] sources, params AdditionalText[] additionalTexts)
+    {
+        CSharpCompilation compilation = CreateCompilation(sources);
+        GeneratorDriver driver = CreateDriver(additionalTexts)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        if (result.Exception is not null)
+        {
+            throw new InvalidOperationException("The generator threw.", result.Exception);
+        }
+
+        return new GeneratorRun(
+            result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString()),
+            result.Diagnostics,
+            output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
+            output);
+    }
+}
+
+/// <summary>What one generator run produced: sources by hint name, the generator's diagnostics, and the compiler's afterwards.</summary>
+internal sealed record GeneratorRun(
+    IReadOnlyDictionary<string, string> Sources,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> CompilationDiagnostics,
+    Compilation Output)
+{
+    public string Source(string hintName) => Sources.TryGetValue(hintName, out string? s)
+        ? s
+        : throw new KeyNotFoundException($"No source '{hintName}'; generated: {string.Join(", ", Sources.Keys)}");
+
+    /// <summary>Fails with every compiler diagnostic if the generated code plus the snippet has any error or warning.</summary>
+    public void AssertCompilesCleanly()
+    {
+        var problems = CompilationDiagnostics.Concat(GeneratorDiagnostics).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, "Expected no errors or warnings, got:\n" + string.Join("\n", problems));
+    }
+}
+
+/// <summary>An in-memory AdditionalFiles item.</summary>
+internal sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+{
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+}

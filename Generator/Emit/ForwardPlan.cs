@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using StaticNet.Generator.Model;
+
+namespace StaticNet.Generator.Emit;
+
+/// <summary>
+/// How a network runs, decided once when the code is generated: which layers fuse into one kernel call,
+/// which buffers hold the activations between them, and how many rows go through all layers together.
+/// </summary>
+/// <remarks>
+/// Fusion rules, in declaration order: Dropout disappears (the identity at inference). A Dense takes with it
+/// a BatchNorm right after it (folded into its weights at load) and then one element-wise activation
+/// (applied in the kernel's epilogue while results are in registers). Anything else runs in place on the
+/// buffer it follows: a BatchNorm that is not after a Dense, a second activation, Softmax.
+/// Rows go through the whole network a block at a time, so each block's activations stay in L1/L2 between
+/// layers instead of making one pass over the whole batch per layer.
+/// </remarks>
+internal sealed class ForwardPlan
+{
+    /// <summary>Activations of one block must fit here to live on the stack (zeroed by stackalloc, so keep it small).</summary>
+    public const int StackBudgetBytes = 64 * 1024;
+
+    /// <summary>Beyond the stack budget, a block's activations go to native memory of at most about this size.</summary>
+    public const int NativeBudgetBytes = 4 * 1024 * 1024;
+
+    /// <summary>Rows per block at most: enough for the kernels' register blocking to reach full speed.</summary>
+    public const int MaxRowsPerBlock = 32;
+
+    private ForwardPlan(IReadOnlyList<Step> steps, IReadOnlyList<Buffer> buffers, int rowsPerBlock, bool onStack)
+    {
+        Steps = steps;
+        Buffers = buffers;
+        RowsPerBlock = rowsPerBlock;
+        OnStack = onStack;
+    }
+
+    public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>Intermediate activation buffers, in order of first use; each holds rows × Width floats.</summary>
+    public IReadOnlyList<Buffer> Buffers { get; }
+
+    public int RowsPerBlock { get; }
+
+    /// <summary>True when a block's buffers are stackalloc'd; false when they come from native memory.</summary>
+    public bool OnStack { get; }
+
+    public int ScratchFloatsPerRow => Buffers.Sum(b => b.Width);
+
+    public IEnumerable<DenseStep> DenseSteps => Steps.OfType<DenseStep>();
+
+    public static ForwardPlan Create(NetworkSpec network)
+    {
+        var steps = new List<Step>();
+        var layers = network.Layers.Where(l => l.Kind != LayerKind.Dropout).ToList();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerSpec layer = layers[i];
+            if (layer.Kind == LayerKind.Dense)
+            {
+                LayerSpec? batchNorm = Next(layers, i, LayerKind.BatchNorm);
+                if (batchNorm is not null)
+                {
+                    i++;
+                }
+
+                LayerSpec? activation = i + 1 < layers.Count && layers[i + 1].IsElementwiseActivation ? layers[++i] : null;
+                steps.Add(new DenseStep(layer, batchNorm, activation));
+            }
+            else
+            {
+                steps.Add(new InPlaceStep(layer));
+            }
+        }
+
+        // Assign buffers: the input is read-only and the last Dense writes straight into the caller's output.
+        var buffers = new List<Buffer>();
+        string current = "x";
+        DenseStep lastDense = steps.OfType<DenseStep>().Last();
+        foreach (Step step in steps)
+        {
+            if (step is DenseStep dense)
+            {
+                step.Source = current;
+                if (ReferenceEquals(dense, lastDense))
+                {
+                    current = "y";
+                }
+                else
+                {
+                    var buffer = new Buffer($"layer{dense.Dense.Position}Output", dense.Dense.Outputs, $"the output of layer {dense.Dense.Position}, {dense.Dense.Display}");
+                    buffers.Add(buffer);
+                    current = buffer.Name;
+                }
+
+                step.Target = current;
+            }
+            else
+            {
+                if (current == "x")
+                {
+                    // An in-place layer before any Dense: work on a copy, the caller's input is read-only.
+                    var copy = new Buffer("input", network.InputSize, "a copy of the input, normalised in place");
+                    buffers.Add(copy);
+                    step.CopiesInput = true;
+                    current = copy.Name;
+                }
+
+                step.Source = current;
+                step.Target = current;
+            }
+        }
+
+        int bytesPerRow = Math.Max(1, buffers.Sum(b => b.Width)) * sizeof(float);
+        bool onStack = (long)bytesPerRow * 8 <= StackBudgetBytes;
+        int rows = (int)Math.Max(1, Math.Min(MaxRowsPerBlock, (onStack ? StackBudgetBytes : NativeBudgetBytes) / (long)bytesPerRow));
+        return new ForwardPlan(steps, buffers, rows, onStack);
+    }
+
+    private static LayerSpec? Next(List<LayerSpec> layers, int i, LayerKind kind)
+        => i + 1 < layers.Count && layers[i + 1].Kind == kind ? layers[i + 1] : null;
+
+    internal abstract class Step
+    {
+        /// <summary>The span the step reads: x (the block's input), y (its output) or a buffer name.</summary>
+        public string Source { get; set; } = "x";
+
+        /// <summary>The span the step writes.</summary>
+        public string Target { get; set; } = "y";
+
+        /// <summary>Set on the first in-place step when no Dense came before it.</summary>
+        public bool CopiesInput { get; set; }
+    }
+
+    /// <summary>One kernel call: a Dense, maybe with a BatchNorm folded in, maybe with an activation in its epilogue.</summary>
+    internal sealed class DenseStep : Step
+    {
+        public DenseStep(LayerSpec dense, LayerSpec? batchNorm, LayerSpec? activation)
+        {
+            Dense = dense;
+            BatchNorm = batchNorm;
+            Activation = activation;
+        }
+
+        public LayerSpec Dense { get; }
+
+        public LayerSpec? BatchNorm { get; }
+
+        public LayerSpec? Activation { get; }
+
+        public string FieldName => $"_layer{Dense.Position}";
+
+        public string ShapeName => $"Layer{Dense.Position}Shape";
+    }
+
+    /// <summary>A layer applied in place: a BatchNorm not after a Dense, an unfused activation, or Softmax.</summary>
+    internal sealed class InPlaceStep : Step
+    {
+        public InPlaceStep(LayerSpec layer) => Layer = layer;
+
+        public LayerSpec Layer { get; }
+
+        public string FieldName => $"_layer{Layer.Position}";
+    }
+
+    internal sealed record Buffer(string Name, int Width, string Description);
+}

@@ -1,0 +1,30 @@
+namespace StaticNet.Generator.Model;
+
+/// <summary>
+/// Everything the emitter needs to write one network's source, and nothing else: no symbols, no syntax,
+/// no locations, so an edit that does not change the network leaves this equal and the emit step cached.
+/// </summary>
+/// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
+/// <param name="TypeName">The class name.</param>
+/// <param name="TypeKeyword"><c>class</c> or <c>record</c>, as the user's declaration says.</param>
+/// <param name="Layers">The layers in declaration order, sizes resolved.</param>
+/// <param name="Weights">The embedded weights, when the class has <c>[Weights]</c>.</param>
+internal sealed record NetworkSpec(
+    string? Namespace,
+    string TypeName,
+    string TypeKeyword,
+    EquatableArray<LayerSpec> Layers,
+    WeightsSpec? Weights)
+{
+    public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
+
+    public int InputSize => Layers[0].Inputs;
+
+    public int OutputSize => Layers[Layers.Count - 1].Outputs;
+}
+
+/// <summary>
+/// Weights embedded at compile time: the file's name and its bytes as base64, the form the build step hands
+/// over (a string compares and hashes fast, which keeps a megabyte of weights cheap in the cache).
+/// </summary>
+internal sealed record WeightsSpec(string FileName, string Base64);

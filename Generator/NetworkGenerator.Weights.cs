@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using StaticNet.Generator.Diagnostics;
+using StaticNet.Generator.Emit;
+using StaticNet.Generator.Model;
+using StaticNet.Weights;
+
+namespace StaticNet.Generator;
+
+/// <summary>
+/// The <c>[Weights]</c> step: check a safetensors file against the declared layers and embed it.
+/// </summary>
+/// <remarks>
+/// Roslyn gives generators AdditionalFiles only as decoded text, which mangles binary files
+/// (dotnet/roslyn#47292), and a generator must not read files behind the compiler's back. So the StaticNet
+/// build step (<c>Runtime/build/StaticNet.targets</c>, shipped in the package) turns each <c>.safetensors</c>
+/// AdditionalFiles item into a text sidecar — a marker line, the original path, the bytes in base64 — and
+/// hands that to the compiler as another AdditionalFiles item. The compiler tracks it like any input, so
+/// builds stay incremental, and the generator only ever sees text.
+/// </remarks>
+public sealed partial class NetworkGenerator
+{
+    /// <summary>A network and the diagnostics its weights produced; Spec is null when they do not fit.</summary>
+    internal sealed record ResolvedNetwork(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>A sidecar written by the build step: the original file's path and its bytes in base64.</summary>
+    internal sealed record WeightsFile(string OriginalPath, string Base64, string? Error)
+    {
+        public const string SidecarSuffix = ".staticnet-weights.txt";
+        public const string Marker = "staticnet-weights-v1";
+
+        public static bool IsWeightsSidecar(string path) => path.EndsWith(SidecarSuffix, StringComparison.OrdinalIgnoreCase);
+
+        public static WeightsFile Read(AdditionalText file, CancellationToken cancellationToken)
+        {
+            SourceText? text = file.GetText(cancellationToken);
+            if (text is null || text.Lines.Count < 3 || text.Lines[0].ToString() != Marker)
+            {
+                return new WeightsFile(file.Path, string.Empty, "the StaticNet build step wrote an unreadable sidecar; rebuild the project");
+            }
+
+            return new WeightsFile(text.Lines[1].ToString(), text.Lines[2].ToString(), null);
+        }
+
+        public bool Matches(string requested)
+        {
+            string original = OriginalPath.Replace('\\', '/');
+            string wanted = requested.Replace('\\', '/').TrimStart('.', '/');
+            return original.Equals(wanted, StringComparison.OrdinalIgnoreCase)
+                || original.EndsWith("/" + wanted, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    internal static ResolvedNetwork ResolveWeights(NetworkSpec spec, WeightsRequest? request, ImmutableArray<WeightsFile> files)
+    {
+        if (request is null)
+        {
+            return new ResolvedNetwork(spec, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        WeightsFile? file = files.FirstOrDefault(f => f.Matches(request.Path));
+        if (file is null)
+        {
+            return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsFileNotFound, request.Location, request.Path));
+        }
+
+        if (file.Error is not null)
+        {
+            return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsUnreadable, request.Location, request.Path, file.Error));
+        }
+
+        string? problem;
+        try
+        {
+            byte[] bytes = Convert.FromBase64String(file.Base64);
+            problem = FindMismatch(spec, SafetensorsHeader.Parse(bytes));
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsUnreadable, request.Location, request.Path, e.Message));
+        }
+
+        return problem is null
+            ? new ResolvedNetwork(spec with { Weights = new WeightsSpec(Path.GetFileName(file.OriginalPath), file.Base64) }, EquatableArray<DiagnosticInfo>.Empty)
+            : Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsMismatch, request.Location, request.Path, problem));
+
+        static ResolvedNetwork Failed(DiagnosticInfo diagnostic)
+            => new(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
+    }
+
+    /// <summary>The first tensor the network reads that the file lacks or holds in another shape or dtype; null if all fit.</summary>
+    internal static string? FindMismatch(NetworkSpec spec, SafetensorsHeader header)
+    {
+        foreach ((string name, long[] shape) in ExpectedTensors(spec))
+        {
+            string expected = "(" + string.Join(", ", shape) + ")";
+            if (!header.TryGetTensor(name, out TensorEntry entry))
+            {
+                return $"tensor '{name}' with shape {expected} is missing";
+            }
+
+            if (entry.DType is not ("F32" or "F16" or "BF16"))
+            {
+                return $"tensor '{name}' is {entry.DType}; expected F32, F16 or BF16 with shape {expected}";
+            }
+
+            if (!entry.Shape.SequenceEqual(shape))
+            {
+                return $"tensor '{name}' has shape {entry.DescribeShape()}; expected {expected}";
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<(string Name, long[] Shape)> ExpectedTensors(NetworkSpec spec)
+    {
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            string p = layer.TensorPrefix;
+            if (layer.Kind == LayerKind.Dense)
+            {
+                yield return ($"{p}.weight", new long[] { layer.Outputs, layer.Inputs });
+                if (layer.HasBias)
+                {
+                    yield return ($"{p}.bias", new long[] { layer.Outputs });
+                }
+            }
+            else if (layer.Kind == LayerKind.BatchNorm)
+            {
+                foreach (string t in new[] { "weight", "bias", "running_mean", "running_var" })
+                {
+                    yield return ($"{p}.{t}", new long[] { layer.Outputs });
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The embedded bytes, as a <c>ReadOnlySpan&lt;byte&gt;</c> over a constant array: the compiler stores it in the
+    /// assembly's data section, so it costs no allocation, no resource lookup and no reflection (fine for Native AOT).
+    /// </summary>
+    internal static string EmitEmbeddedWeights(NetworkSpec spec)
+    {
+        WeightsSpec weights = spec.Weights!;
+        byte[] bytes = Convert.FromBase64String(weights.Base64);
+        var w = new SourceWriter();
+        w.Line("// <auto-generated/>");
+        w.Line($"// The weights of {spec.FullName}, embedded at compile time from {weights.FileName} ({Literals.Grouped(bytes.Length)} bytes).");
+        w.Line();
+        w.Line("#nullable enable");
+        w.Line();
+        if (spec.Namespace is not null)
+        {
+            w.Line($"namespace {spec.Namespace};");
+            w.Line();
+        }
+
+        using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
+        {
+            w.Line($"/// <summary>Builds the network from the weights embedded at compile time from <c>{weights.FileName}</c>; reads no file.</summary>");
+            w.Line($"public static {spec.TypeName} LoadEmbedded() => Load(EmbeddedWeights);");
+            w.Line();
+            w.Line($"/// <summary>The bytes of <c>{weights.FileName}</c>, checked against the layers when this file was generated.</summary>");
+            w.Line("private static global::System.ReadOnlySpan<byte> EmbeddedWeights => new byte[]");
+            w.Line("{");
+            var line = new System.Text.StringBuilder();
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                line.Append(bytes[i]).Append(',');
+                if (i % 32 == 31 || i == bytes.Length - 1)
+                {
+                    w.Line("    " + line.ToString());
+                    line.Clear();
+                }
+            }
+
+            w.Line("};");
+        }
+
+        return w.ToString();
+    }
+}

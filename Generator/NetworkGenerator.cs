@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using StaticNet.Generator.Model;
+
+namespace StaticNet.Generator;
+
+/// <summary>
+/// Generates an allocation-free forward pass for every partial class declared with StaticNet layer attributes.
+/// </summary>
+/// <remarks>
+/// The pipeline, top to bottom:
+/// <list type="number">
+/// <item>Find classes with <c>[Dense]</c> (<c>ForAttributeWithMetadataName</c>, so only those declarations are looked at).</item>
+/// <item>Parse each into an equatable <see cref="NetworkSpec"/> plus diagnostics (<c>NetworkGenerator.Parser.cs</c>).</item>
+/// <item>Resolve <c>[Weights]</c> against the AdditionalFiles the StaticNet build step prepared (<c>NetworkGenerator.Weights.cs</c>).</item>
+/// <item>Emit one source file per network (<c>NetworkGenerator.Emitter.cs</c>); report diagnostics on their own output,
+/// so an edit that only moves a class re-reports diagnostics without re-emitting source.</item>
+/// </list>
+/// Classes with other layer attributes but no <c>[Dense]</c> are found through those attributes, only to report SNN004.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class NetworkGenerator : IIncrementalGenerator
+{
+    internal const string DenseAttributeName = "StaticNet.DenseAttribute";
+    internal const string WeightsAttributeName = "StaticNet.WeightsAttribute";
+
+    private static readonly string[] OtherLayerAttributeNames =
+    {
+        "StaticNet.BatchNormAttribute",
+        "StaticNet.DropoutAttribute",
+        "StaticNet.ReLUAttribute",
+        "StaticNet.LeakyReLUAttribute",
+        "StaticNet.SigmoidAttribute",
+        "StaticNet.TanhAttribute",
+        "StaticNet.SoftmaxAttribute",
+    };
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(DenseAttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
+            .WithTrackingName(TrackingNames.Parse);
+
+        IncrementalValueProvider<ImmutableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider
+            .Where(static file => WeightsFile.IsWeightsSidecar(file.Path))
+            .Select(static (file, cancellationToken) => WeightsFile.Read(file, cancellationToken))
+            .WithTrackingName(TrackingNames.WeightsFiles)
+            .Collect();
+
+        IncrementalValuesProvider<ResolvedNetwork> networks = parsed
+            .Where(static result => result.Spec is not null)
+            .Combine(weightsFiles)
+            .Select(static (pair, _) => ResolveWeights(pair.Left.Spec!, pair.Left.Weights, pair.Right))
+            .WithTrackingName(TrackingNames.Resolve);
+
+        IncrementalValuesProvider<NetworkSpec> specs = networks
+            .Where(static network => network.Spec is not null)
+            .Select(static (network, _) => network.Spec!)
+            .WithTrackingName(TrackingNames.Spec);
+
+        context.RegisterSourceOutput(specs, static (output, spec) =>
+        {
+            string hintName = spec.FullName;
+            output.AddSource(hintName + ".g.cs", Emit(spec));
+            if (spec.Weights is not null)
+            {
+                output.AddSource(hintName + ".Weights.g.cs", EmitEmbeddedWeights(spec));
+            }
+        });
+
+        ReportDiagnostics(context, parsed.SelectMany(static (result, _) => result.Diagnostics));
+        ReportDiagnostics(context, networks.SelectMany(static (network, _) => network.Diagnostics));
+        foreach (string name in OtherLayerAttributeNames)
+        {
+            ReportDiagnostics(context, context.SyntaxProvider
+                .ForAttributeWithMetadataName(name, static (node, _) => node is TypeDeclarationSyntax, CheckHasDense)
+                .SelectMany(static (found, _) => found));
+        }
+    }
+
+    private static void ReportDiagnostics(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<DiagnosticInfo> diagnostics)
+        => context.RegisterSourceOutput(diagnostics, static (output, diagnostic) => output.ReportDiagnostic(diagnostic.ToDiagnostic()));
+}
+
+/// <summary>Names of the pipeline steps, so tests can check which steps re-ran after an edit.</summary>
+internal static class TrackingNames
+{
+    public const string Parse = nameof(Parse);
+    public const string WeightsFiles = nameof(WeightsFiles);
+    public const string Resolve = nameof(Resolve);
+    public const string Spec = nameof(Spec);
+}
