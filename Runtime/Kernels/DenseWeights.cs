@@ -118,7 +118,7 @@ public sealed unsafe class DenseWeights
             }
 
             double b = bias.IsEmpty ? 0.0 : bias[o];
-            packed.Bias[o] = (float)(((b - batchNorm.RunningMean[o]) * scale) + batchNorm.Weight[o]);
+            packed.Bias[o] = (float)(((b - batchNorm.RunningMean[o]) * scale) + batchNorm.Bias[o]);
         }
 
         return packed;

@@ -1,0 +1,56 @@
+// Networks compiled into this test assembly by the generator (referenced as an analyzer), exactly as a user's
+// project would compile them. Each has a twin layer list in Networks.Layers for the reference implementation.
+using StaticNet.Generator.Tests.Support;
+
+namespace StaticNet.Generator.Tests.Networks;
+
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNet;
+
+[Dense(20, 64), ReLU, Dense(64, 32), Tanh, Dense(32, 5), Softmax]
+public partial class SeqMlp;
+
+[Dense(17, 33), BatchNorm(33), ReLU, Dropout(0.2f), Dense(33, 9), LeakyReLU(0.1f), Dense(9, 3), Sigmoid]
+public partial class SeqBn;
+
+[Dense(12, 24, Name = "layer1"), BatchNorm(24, Epsilon = 1e-3f, Name = "bn1"), ReLU,
+ Dense(24, 10, Bias = false, Name = "layer2"), BatchNorm(10, Name = "bn2"), Tanh,
+ Dense(10, 4, Name = "head"), Softmax]
+public partial class Named;
+
+[BatchNorm(8), Dense(8, 16), Sigmoid, BatchNorm(16), Dense(16, 7)]
+public partial class StandaloneBn;
+
+[Dense(97, 257), ReLU, Dense(257, 31), LeakyReLU(0.01f), Dense(31, 1), Sigmoid]
+public partial class WideOdd;
+
+/// <summary>An 8192-wide hidden layer: its activations do not fit the stack budget, so they go to native memory.</summary>
+[Dense(5, 8192), ReLU, Dense(8192, 3)]
+public partial class Wide8192;
+
+/// <summary>The reference's view of the same networks.</summary>
+internal static class Layers
+{
+    public static readonly RefLayer[] MnistNet =
+        [RefLayer.Dense(784, 128), RefLayer.Act("ReLU"), RefLayer.Dense(128, 64), RefLayer.Act("ReLU"), RefLayer.Dense(64, 10), RefLayer.Act("Softmax")];
+
+    public static readonly RefLayer[] SeqMlp =
+        [RefLayer.Dense(20, 64), RefLayer.Act("ReLU"), RefLayer.Dense(64, 32), RefLayer.Act("Tanh"), RefLayer.Dense(32, 5), RefLayer.Act("Softmax")];
+
+    public static readonly RefLayer[] SeqBn =
+        [RefLayer.Dense(17, 33), RefLayer.BatchNorm(33), RefLayer.Act("ReLU"), new RefLayer("Dropout", P: 0.2f), RefLayer.Dense(33, 9),
+         RefLayer.Act("LeakyReLU", 0.1f), RefLayer.Dense(9, 3), RefLayer.Act("Sigmoid")];
+
+    public static readonly RefLayer[] Named =
+        [RefLayer.Dense(12, 24, name: "layer1"), RefLayer.BatchNorm(24, 1e-3f, "bn1"), RefLayer.Act("ReLU"),
+         RefLayer.Dense(24, 10, bias: false, name: "layer2"), RefLayer.BatchNorm(10, name: "bn2"), RefLayer.Act("Tanh"),
+         RefLayer.Dense(10, 4, name: "head"), RefLayer.Act("Softmax")];
+
+    public static readonly RefLayer[] StandaloneBn =
+        [RefLayer.BatchNorm(8), RefLayer.Dense(8, 16), RefLayer.Act("Sigmoid"), RefLayer.BatchNorm(16), RefLayer.Dense(16, 7)];
+
+    public static readonly RefLayer[] WideOdd =
+        [RefLayer.Dense(97, 257), RefLayer.Act("ReLU"), RefLayer.Dense(257, 31), RefLayer.Act("LeakyReLU", 0.01f), RefLayer.Dense(31, 1), RefLayer.Act("Sigmoid")];
+
+    public static readonly RefLayer[] Wide8192 = [RefLayer.Dense(5, 8192), RefLayer.Act("ReLU"), RefLayer.Dense(8192, 3)];
+}
