@@ -1,5 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNet.Kernels;
 
@@ -12,7 +14,7 @@ namespace StaticNet.Kernels;
 /// One accumulator per output, walked in input order, is what lets a one-sample kernel, a many-sample
 /// register-blocked kernel and the scalar fallback agree exactly, whatever the batch size or thread count.
 /// </remarks>
-public static class DenseKernel
+public static partial class DenseKernel
 {
     /// <summary>
     /// Computes <paramref name="rows"/> rows: <paramref name="input"/> is rows × K, <paramref name="output"/> is
@@ -23,8 +25,18 @@ public static class DenseKernel
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
-        Check<TShape>(input, output, rows, weights);
-        ForwardScalar<TShape, TActivation>(input, output, rows, weights);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ForwardVector512<TShape, TActivation>(input, output, rows, weights);
+        }
+        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        {
+            ForwardVector256<TShape, TActivation>(input, output, rows, weights);
+        }
+        else
+        {
+            ForwardScalar<TShape, TActivation>(input, output, rows, weights);
+        }
     }
 
     /// <summary>The plain .NET path: one output at a time, in the canonical order.</summary>
@@ -63,6 +75,7 @@ public static class DenseKernel
     internal static void Check<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
         where TShape : struct, IDenseShape
     {
+        ArgumentNullException.ThrowIfNull(weights);
         if (rows < 0
             || input.Length < (long)rows * TShape.Inputs
             || output.Length < (long)rows * TShape.Outputs

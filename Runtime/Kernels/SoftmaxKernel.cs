@@ -1,5 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNet.Kernels;
 
@@ -11,7 +13,10 @@ namespace StaticNet.Kernels;
 /// maximum, so a NaN input makes its row NaN through the sum, as in PyTorch); the sum in <see cref="Lanes"/>
 /// = 16 partial sums, element i going to partial i mod 16 in increasing i, then folded pairwise
 /// (partial[j] += partial[j + w] for w = 8, 4, 2, 1); each output divided (not multiplied by a reciprocal)
-/// by the total. A 16-lane vector does this natively; narrower paths emulate those 16 lanes.
+/// by the total. A 16-lane vector does this natively; the AVX2 path emulates those 16 lanes with two 8-lane
+/// halves. The vector paths find the maximum lane-wise and then across lanes, which can only differ from the
+/// scalar order in the sign of a zero maximum; x − (+0) and x − (−0) are equal for every x ≠ ±0, and e^±0 = 1
+/// exactly, so no output can tell them apart.
 /// </remarks>
 public static class SoftmaxKernel
 {
@@ -22,11 +27,190 @@ public static class SoftmaxKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> values, int features)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ApplyVector512(values, features);
+        }
+        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        {
+            ApplyVector256(values, features);
+        }
+        else
+        {
+            ApplyScalar(values, features);
+        }
+    }
+
+    /// <summary>The plain .NET path of <see cref="Apply"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ApplyScalar(Span<float> values, int features)
+    {
         CheckRows(values, features);
         for (int start = 0; start < values.Length; start += features)
         {
             RowScalar(values.Slice(start, features));
         }
+    }
+
+    /// <summary>The AVX-512 path of <see cref="Apply"/>: one 16-lane vector is the 16 canonical partial sums.</summary>
+    /// <exception cref="PlatformNotSupportedException">The processor has no AVX-512F.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ApplyVector512(Span<float> values, int features)
+    {
+        ElementwiseKernel.RequireVector512();
+        CheckRows(values, features);
+        int full = features - (features % Lanes);
+        Vector512<float> mask = DenseKernel.LaneMask512(features - full);
+        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        fixed (float* start = values)
+        {
+            for (float* row = start, end = start + values.Length; row < end; row += features)
+            {
+                // Masked-off lanes read −∞, which never wins the compare.
+                Vector512<float> max = negativeInfinity;
+                int i = 0;
+                for (; i < full; i += Lanes)
+                {
+                    Vector512<float> v = Vector512.Load(row + i);
+                    max = Vector512.ConditionalSelect(Vector512.GreaterThan(v, max), v, max);
+                }
+
+                if (i < features)
+                {
+                    Vector512<float> v = Avx512F.MaskLoad(row + i, mask, negativeInfinity);
+                    max = Vector512.ConditionalSelect(Vector512.GreaterThan(v, max), v, max);
+                }
+
+                Vector512<float> rowMax = Vector512.Create(MaxOfLanes(max.GetLower().GetLower(), max.GetLower().GetUpper(), max.GetUpper().GetLower(), max.GetUpper().GetUpper()));
+
+                Vector512<float> sum = Vector512<float>.Zero;
+                for (i = 0; i < full; i += Lanes)
+                {
+                    Vector512<float> e = ExpKernel.Exp(Vector512.Load(row + i) - rowMax);
+                    e.Store(row + i);
+                    sum += e;
+                }
+
+                if (i < features)
+                {
+                    // Lanes past the row add +0, which leaves a partial sum (never −0) unchanged, as if never added.
+                    Vector512<float> e = ExpKernel.Exp(Avx512F.MaskLoad(row + i, mask, Vector512<float>.Zero) - rowMax);
+                    e = Vector512.ConditionalSelect(mask, e, Vector512<float>.Zero);
+                    Avx512F.MaskStore(row + i, mask, e);
+                    sum += e;
+                }
+
+                // The canonical fold: partial[j] += partial[j + w] for w = 8, 4, 2, 1.
+                Vector256<float> eight = sum.GetLower() + sum.GetUpper();
+                Vector128<float> four = eight.GetLower() + eight.GetUpper();
+                float total = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+
+                Vector512<float> divisor = Vector512.Create(total);
+                for (i = 0; i < full; i += Lanes)
+                {
+                    (Vector512.Load(row + i) / divisor).Store(row + i);
+                }
+
+                if (i < features)
+                {
+                    Avx512F.MaskStore(row + i, mask, Avx512F.MaskLoad(row + i, mask, Vector512<float>.One) / divisor);
+                }
+            }
+        }
+    }
+
+    /// <summary>The AVX2 path of <see cref="Apply"/>: two 8-lane halves stand for the 16 canonical partial sums.</summary>
+    /// <exception cref="PlatformNotSupportedException">The processor has no AVX2 or no FMA.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ApplyVector256(Span<float> values, int features)
+    {
+        ElementwiseKernel.RequireVector256();
+        CheckRows(values, features);
+        int full = features - (features % Lanes);
+        int tail = features - full;
+        Vector256<float> lowMask = DenseKernel.LaneMask256(tail);
+        Vector256<float> highMask = DenseKernel.LaneMask256(tail - 8);
+        Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        fixed (float* start = values)
+        {
+            for (float* row = start, end = start + values.Length; row < end; row += features)
+            {
+                Vector256<float> maxLow = negativeInfinity;
+                Vector256<float> maxHigh = negativeInfinity;
+                int i = 0;
+                for (; i < full; i += Lanes)
+                {
+                    Vector256<float> low = Vector256.Load(row + i);
+                    Vector256<float> high = Vector256.Load(row + i + 8);
+                    maxLow = Vector256.ConditionalSelect(Vector256.GreaterThan(low, maxLow), low, maxLow);
+                    maxHigh = Vector256.ConditionalSelect(Vector256.GreaterThan(high, maxHigh), high, maxHigh);
+                }
+
+                if (i < features)
+                {
+                    // vmaskmovps reads 0 in masked-off lanes; replace it with −∞, which never wins the compare.
+                    Vector256<float> low = Vector256.ConditionalSelect(lowMask, Avx.MaskLoad(row + i, lowMask), negativeInfinity);
+                    Vector256<float> high = Vector256.ConditionalSelect(highMask, Avx.MaskLoad(row + i + 8, highMask), negativeInfinity);
+                    maxLow = Vector256.ConditionalSelect(Vector256.GreaterThan(low, maxLow), low, maxLow);
+                    maxHigh = Vector256.ConditionalSelect(Vector256.GreaterThan(high, maxHigh), high, maxHigh);
+                }
+
+                Vector256<float> rowMax = Vector256.Create(MaxOfLanes(maxLow.GetLower(), maxLow.GetUpper(), maxHigh.GetLower(), maxHigh.GetUpper()));
+
+                Vector256<float> sumLow = Vector256<float>.Zero;
+                Vector256<float> sumHigh = Vector256<float>.Zero;
+                for (i = 0; i < full; i += Lanes)
+                {
+                    Vector256<float> low = ExpKernel.Exp(Vector256.Load(row + i) - rowMax);
+                    Vector256<float> high = ExpKernel.Exp(Vector256.Load(row + i + 8) - rowMax);
+                    low.Store(row + i);
+                    high.Store(row + i + 8);
+                    sumLow += low;
+                    sumHigh += high;
+                }
+
+                if (i < features)
+                {
+                    Vector256<float> low = ExpKernel.Exp(Avx.MaskLoad(row + i, lowMask) - rowMax);
+                    Vector256<float> high = ExpKernel.Exp(Avx.MaskLoad(row + i + 8, highMask) - rowMax);
+                    low = Vector256.ConditionalSelect(lowMask, low, Vector256<float>.Zero);
+                    high = Vector256.ConditionalSelect(highMask, high, Vector256<float>.Zero);
+                    Avx.MaskStore(row + i, lowMask, low);
+                    Avx.MaskStore(row + i + 8, highMask, high);
+                    sumLow += low;
+                    sumHigh += high;
+                }
+
+                Vector256<float> eight = sumLow + sumHigh;
+                Vector128<float> four = eight.GetLower() + eight.GetUpper();
+                float total = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+
+                Vector256<float> divisor = Vector256.Create(total);
+                for (i = 0; i < full; i += Lanes)
+                {
+                    (Vector256.Load(row + i) / divisor).Store(row + i);
+                    (Vector256.Load(row + i + 8) / divisor).Store(row + i + 8);
+                }
+
+                if (i < features)
+                {
+                    Avx.MaskStore(row + i, lowMask, Avx.MaskLoad(row + i, lowMask) / divisor);
+                    Avx.MaskStore(row + i + 8, highMask, Avx.MaskLoad(row + i + 8, highMask) / divisor);
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest of 16 lane maxima (given as four quarters), by the same compare-and-select.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MaxOfLanes(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d)
+    {
+        Vector128<float> ab = Vector128.ConditionalSelect(Vector128.GreaterThan(b, a), b, a);
+        Vector128<float> cd = Vector128.ConditionalSelect(Vector128.GreaterThan(d, c), d, c);
+        Vector128<float> four = Vector128.ConditionalSelect(Vector128.GreaterThan(cd, ab), cd, ab);
+        float x = four.GetElement(1) > four.GetElement(0) ? four.GetElement(1) : four.GetElement(0);
+        float y = four.GetElement(3) > four.GetElement(2) ? four.GetElement(3) : four.GetElement(2);
+        return y > x ? y : x;
     }
 
     internal static void RowScalar(Span<float> row)

@@ -1,0 +1,108 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using BenchmarkDotNet.Attributes;
+
+namespace StaticNet.Bench;
+
+/// <summary>
+/// What one core can do at best: FP32 FMA throughput and L2 read bandwidth. The dense kernel's numbers are
+/// read against these.
+/// </summary>
+[MemoryDiagnoser]
+public unsafe class PeakBenchmarks : IDisposable
+{
+    /// <summary>FMA rounds per call; each round is 24 independent 16-lane FMAs.</summary>
+    public const int FmaRounds = 100_000;
+
+    /// <summary>FLOPs per call of <see cref="FmaPeak"/>: rounds × 24 chains × 16 lanes × 2.</summary>
+    public const double FmaFlops = FmaRounds * 24.0 * 16 * 2;
+
+    /// <summary>Bytes read per call of <see cref="L2Read"/>: more than L1D (48 KB), half of L2 (1 MB).</summary>
+    public const int L2Bytes = 512 * 1024;
+
+    private float* _buffer;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _buffer = (float*)NativeMemory.AlignedAlloc(L2Bytes, 64);
+        new Span<float>(_buffer, L2Bytes / sizeof(float)).Fill(1f);
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_buffer);
+        _buffer = null;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// 24 independent FMA chains: far more than FMA latency × pipes (4 × 2 on Zen 5), so the only limit is
+    /// the number of FMA pipes. The multiplier and addend keep every value near 1 (no overflow, no subnormals).
+    /// </summary>
+    [Benchmark]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float FmaPeak()
+    {
+        Vector512<float> m = Vector512.Create(0.999999f);
+        Vector512<float> c = Vector512.Create(1e-6f);
+        Vector512<float> a0 = Vector512<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+        Vector512<float> a16 = a0, a17 = a0, a18 = a0, a19 = a0, a20 = a0, a21 = a0, a22 = a0, a23 = a0;
+        for (int i = 0; i < FmaRounds; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, c);
+            a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+            a12 = Vector512.FusedMultiplyAdd(a12, m, c);
+            a13 = Vector512.FusedMultiplyAdd(a13, m, c);
+            a14 = Vector512.FusedMultiplyAdd(a14, m, c);
+            a15 = Vector512.FusedMultiplyAdd(a15, m, c);
+            a16 = Vector512.FusedMultiplyAdd(a16, m, c);
+            a17 = Vector512.FusedMultiplyAdd(a17, m, c);
+            a18 = Vector512.FusedMultiplyAdd(a18, m, c);
+            a19 = Vector512.FusedMultiplyAdd(a19, m, c);
+            a20 = Vector512.FusedMultiplyAdd(a20, m, c);
+            a21 = Vector512.FusedMultiplyAdd(a21, m, c);
+            a22 = Vector512.FusedMultiplyAdd(a22, m, c);
+            a23 = Vector512.FusedMultiplyAdd(a23, m, c);
+        }
+
+        Vector512<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
+            + ((a12 + a13) + (a14 + a15)) + ((a16 + a17) + (a18 + a19)) + ((a20 + a21) + (a22 + a23));
+        return Vector512.Sum(sum);
+    }
+
+    /// <summary>Reads a 512 KB buffer (resident in L2 after the first call) with 8 independent add chains.</summary>
+    [Benchmark]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float L2Read()
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        for (float* p = _buffer, end = _buffer + (L2Bytes / sizeof(float)); p < end; p += 8 * 16)
+        {
+            s0 += Vector512.LoadAligned(p);
+            s1 += Vector512.LoadAligned(p + 16);
+            s2 += Vector512.LoadAligned(p + 32);
+            s3 += Vector512.LoadAligned(p + 48);
+            s4 += Vector512.LoadAligned(p + 64);
+            s5 += Vector512.LoadAligned(p + 80);
+            s6 += Vector512.LoadAligned(p + 96);
+            s7 += Vector512.LoadAligned(p + 112);
+        }
+
+        return Vector512.Sum(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+    }
+}

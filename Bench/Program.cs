@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace StaticNet.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project Bench -- [--quick] [BenchmarkDotNet options]</c>. <c>--quick</c> runs a
+/// short in-process job (no per-benchmark build; about a minute for everything). Without a <c>--filter</c>
+/// every benchmark runs. For the AVX2 path, set <c>DOTNET_EnableAVX512=0</c> in the environment.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        var rest = args.Where(a => a != "--quick").ToList();
+        if (!rest.Contains("--filter"))
+        {
+            rest.AddRange(["--filter", "*"]);
+        }
+
+        IConfig config = DefaultConfig.Instance.AddColumn(new ThroughputColumn());
+        if (quick)
+        {
+            config = config.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("Quick"));
+        }
+
+        Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
+        IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config);
+        PrintSummary(summaries.SelectMany(s => s.Reports.Select(r => (s, r))).ToList());
+        return 0;
+    }
+
+    /// <summary>FLOPs (kernels, FMA peak) or bytes (L2 read) per operation of a case, and the unit per second.</summary>
+    internal static (double Amount, string Unit) Work(BenchmarkDotNet.Running.BenchmarkCase benchmark)
+    {
+        switch (benchmark.Descriptor.WorkloadMethod.Name)
+        {
+            case nameof(PeakBenchmarks.FmaPeak):
+                return (PeakBenchmarks.FmaFlops, "GFLOP/s");
+            case nameof(PeakBenchmarks.L2Read):
+                return (PeakBenchmarks.L2Bytes, "GB/s");
+            case nameof(KernelBenchmarks.Dense):
+                (int k, int n) = KernelBenchmarks.Size((string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)]);
+                int rows = (int)benchmark.Parameters[nameof(KernelBenchmarks.Rows)];
+                return (2.0 * k * n * rows, "GFLOP/s");
+            default:
+                return (0, "");
+        }
+    }
+
+    private static void PrintSummary(List<(Summary Summary, BenchmarkReport Report)> reports)
+    {
+        double? Rate(string method) => reports
+            .Where(x => x.Report.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && x.Report.ResultStatistics is not null)
+            .Select(x => Work(x.Report.BenchmarkCase).Amount / x.Report.ResultStatistics!.Mean)
+            .Cast<double?>()
+            .FirstOrDefault();
+
+        double? peak = Rate(nameof(PeakBenchmarks.FmaPeak));
+        double? l2 = Rate(nameof(PeakBenchmarks.L2Read));
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}");
+        Console.WriteLine(peak is null ? "FP32 peak: not measured" : string.Create(inv, $"FP32 peak (one core, zmm FMA): {peak:F1} GFLOP/s"));
+        Console.WriteLine(l2 is null ? "L2 read: not measured" : string.Create(inv, $"L2 read (512 KB): {l2:F1} GB/s"));
+        foreach ((Summary summary, BenchmarkReport report) in reports.Where(x => x.Report.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(KernelBenchmarks.Dense)))
+        {
+            if (report.ResultStatistics is null)
+            {
+                continue;
+            }
+
+            var benchmark = report.BenchmarkCase;
+            string shape = (string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)];
+            int rows = (int)benchmark.Parameters[nameof(KernelBenchmarks.Rows)];
+            double ns = report.ResultStatistics.Mean;
+            double gflops = Work(benchmark).Amount / ns;
+            (int k, int n) = KernelBenchmarks.Size(shape);
+            double weightBytes = 4.0 * k * ((n + 15) / 16 * 16);
+            string ofPeak = peak is null ? "" : string.Create(inv, $", {100 * gflops / peak:F1}% of peak");
+            string stream = rows == 1 ? string.Create(inv, $", weights streamed at {weightBytes / ns:F1} GB/s") : "";
+            long allocated = report.GcStats.GetBytesAllocatedPerOperation(benchmark) ?? -1;
+            Console.WriteLine(string.Create(inv, $"Dense {shape,-9} rows {rows,3}: {ns,12:F0} ns, {gflops,6:F1} GFLOP/s{ofPeak}{stream}, allocated {allocated} B/op"));
+        }
+    }
+}
+
+/// <summary>GFLOP/s or GB/s from the mean time, next to BenchmarkDotNet's own columns.</summary>
+internal sealed class ThroughputColumn : IColumn
+{
+    public string Id => nameof(ThroughputColumn);
+
+    public string ColumnName => "Throughput";
+
+    public bool AlwaysShow => true;
+
+    public ColumnCategory Category => ColumnCategory.Custom;
+
+    public int PriorityInCategory => 0;
+
+    public bool IsNumeric => false;
+
+    public UnitType UnitType => UnitType.Dimensionless;
+
+    public string Legend => "FLOPs or bytes per operation divided by the mean time";
+
+    public string GetValue(Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    public string GetValue(Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        BenchmarkReport? report = summary[benchmarkCase];
+        (double amount, string unit) = Program.Work(benchmarkCase);
+        if (report?.ResultStatistics is null || amount == 0)
+        {
+            return "-";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{amount / report.ResultStatistics.Mean:F1} {unit}");
+    }
+
+    public bool IsAvailable(Summary summary) => true;
+
+    public bool IsDefault(Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) => false;
+}

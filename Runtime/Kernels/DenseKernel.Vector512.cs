@@ -1,0 +1,414 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace StaticNet.Kernels;
+
+// The AVX-512 path. Each output keeps its own accumulator, updated once per k in input order with one
+// FMA, so every lane performs exactly the canonical scalar sequence; the speed comes only from keeping many
+// such accumulators (rows × panels) in the 32 zmm registers at once and reusing each loaded weight vector
+// across all rows of a block and each broadcast input across all panels of a block.
+public static partial class DenseKernel
+{
+    // Rows in a throughput block: 8 rows × 3 panels = 24 accumulators + 3 weight vectors + 1 broadcast = 28
+    // zmm registers. Per k that is 24 FMAs (12 cycles on two FMA pipes) against 3 weight loads and 8
+    // broadcasts, and every weight vector fetched from L2 feeds 8 FMAs, the most reuse that fits.
+    private const int RowsPerBlock512 = 8;
+
+    // Input floats per row tile (256 KB): a tile of rows is multiplied by one column block of weights after
+    // another, so the tile stays in L2 while each block of weights (3 panels × K) is streamed once per tile.
+    private const int RowTileFloats = 64 * 1024;
+
+    /// <summary>The AVX-512 path; <see cref="Forward{TShape, TActivation}"/> picks it when 512-bit vectors are accelerated.</summary>
+    /// <exception cref="PlatformNotSupportedException">The processor has no AVX-512F.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ForwardVector512<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        if (!Avx512F.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The AVX-512 dense kernel needs AVX-512F.");
+        }
+
+        Check<TShape>(input, output, rows, weights);
+        fixed (float* x = input)
+        fixed (float* y = output)
+        {
+            if (rows == 1)
+            {
+                MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias);
+            }
+            else if (rows > 1)
+            {
+                MatrixMatrix512<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias);
+            }
+        }
+    }
+
+    /// <summary>One row: all panels, up to 8 at a time.</summary>
+    private static unsafe void MatrixVector512<TShape, TActivation>(float* x, float* y, float* weights, float* bias)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int panelCount = PanelCount<TShape>();
+        int panel = 0;
+        for (; panel + 8 <= panelCount; panel += 8)
+        {
+            SingleRow512<TShape, TActivation, Block8>(x, y, weights, bias, panel);
+        }
+
+        switch (panelCount - panel)
+        {
+            case 1: SingleRow512<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
+            case 2: SingleRow512<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
+            case 3: SingleRow512<TShape, TActivation, Block3>(x, y, weights, bias, panel); break;
+            case 4: SingleRow512<TShape, TActivation, Block4>(x, y, weights, bias, panel); break;
+            case 5: SingleRow512<TShape, TActivation, Block5>(x, y, weights, bias, panel); break;
+            case 6: SingleRow512<TShape, TActivation, Block6>(x, y, weights, bias, panel); break;
+            case 7: SingleRow512<TShape, TActivation, Block7>(x, y, weights, bias, panel); break;
+            default: break;
+        }
+    }
+
+    /// <summary>
+    /// Two or more rows: blocks of 8 rows, tile by tile, each tile swept one column block (≤ 3 panels) at a
+    /// time; then the last rows % 8 with a block shaped for them.
+    /// </summary>
+    private static unsafe void MatrixMatrix512<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int k = TShape.Inputs;
+        int n = TShape.Outputs;
+        int panelCount = PanelCount<TShape>();
+        int blockedRows = rows - (rows % RowsPerBlock512);
+        int tileRows = Math.Max(RowsPerBlock512, RowTileFloats / k / RowsPerBlock512 * RowsPerBlock512);
+        for (int tile = 0; tile < blockedRows; tile += tileRows)
+        {
+            int tileEnd = Math.Min(blockedRows, tile + tileRows);
+            int chunk;
+            for (int panel = 0; panel < panelCount; panel += chunk)
+            {
+                chunk = PanelChunk(panelCount - panel);
+                for (int row = tile; row < tileEnd; row += RowsPerBlock512)
+                {
+                    Panels512<TShape, TActivation, Block8>(x + ((long)row * k), y + ((long)row * n), weights, bias, panel, chunk);
+                }
+            }
+        }
+
+        float* xRest = x + ((long)blockedRows * k);
+        float* yRest = y + ((long)blockedRows * n);
+        switch (rows - blockedRows)
+        {
+            case 1: MatrixVector512<TShape, TActivation>(xRest, yRest, weights, bias); break;
+            case 2: TwoRows512<TShape, TActivation>(xRest, yRest, weights, bias); break;
+            case 3: AllPanels512<TShape, TActivation, Block3>(xRest, yRest, weights, bias); break;
+            case 4: AllPanels512<TShape, TActivation, Block4>(xRest, yRest, weights, bias); break;
+            case 5: AllPanels512<TShape, TActivation, Block5>(xRest, yRest, weights, bias); break;
+            case 6: AllPanels512<TShape, TActivation, Block6>(xRest, yRest, weights, bias); break;
+            case 7: AllPanels512<TShape, TActivation, Block7>(xRest, yRest, weights, bias); break;
+            default: break;
+        }
+    }
+
+    /// <summary>
+    /// Panels per column block for the blocked kernels: 3, except that the last 4 go as 2 + 2 rather than
+    /// 3 + 1, so that no block is left with a single accumulator chain per row.
+    /// </summary>
+    private static int PanelChunk(int remaining) => remaining is 4 or 2 ? 2 : Math.Min(3, remaining);
+
+    /// <summary><typeparamref name="TRows"/> rows, all panels.</summary>
+    private static unsafe void AllPanels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRows : struct, IBlockConstant
+    {
+        int panelCount = PanelCount<TShape>();
+        int chunk;
+        for (int panel = 0; panel < panelCount; panel += chunk)
+        {
+            chunk = PanelChunk(panelCount - panel);
+            Panels512<TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk);
+        }
+    }
+
+    /// <summary>Two rows, 4 panels at a time: 8 accumulator chains, enough to keep both FMA pipes busy.</summary>
+    private static unsafe void TwoRows512<TShape, TActivation>(float* x, float* y, float* weights, float* bias)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int panelCount = PanelCount<TShape>();
+        int panel = 0;
+        for (; panel + 4 <= panelCount; panel += 4)
+        {
+            Block512<TShape, TActivation, Block2, Block4>(x, y, weights, bias, panel);
+        }
+
+        Panels512<TShape, TActivation, Block2>(x, y, weights, bias, panel, panelCount - panel);
+    }
+
+    /// <summary>Dispatches a block of <typeparamref name="TRows"/> rows × <paramref name="count"/> (0–3) panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Panels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int panel, int count)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRows : struct, IBlockConstant
+    {
+        switch (count)
+        {
+            case 1: Block512<TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel); break;
+            case 2: Block512<TShape, TActivation, TRows, Block2>(x, y, weights, bias, panel); break;
+            case 3: Block512<TShape, TActivation, TRows, Block3>(x, y, weights, bias, panel); break;
+            default: break;
+        }
+    }
+
+    /// <summary>
+    /// Epilogue of one accumulator: adds the bias, applies the activation while the value is in a register and
+    /// stores the 16 outputs of panel <paramref name="panel"/> of a row; only the valid lanes of a partial last panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish512<TShape, TActivation>(Vector512<float> acc, float* bias, float* row, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int offset = panel * DenseWeights.PanelWidth;
+        Vector512<float> value = TActivation.Apply(acc + Vector512.LoadAligned(bias + offset));
+        int valid = TShape.Outputs - offset;
+        if (TShape.Outputs % DenseWeights.PanelWidth != 0 && valid < DenseWeights.PanelWidth)
+        {
+            // Rows are packed N apart: the lanes past N belong to the next row (or lie past the span).
+            Avx512F.MaskStore(row + offset, LaneMask512(valid), value);
+        }
+        else
+        {
+            value.Store(row + offset);
+        }
+    }
+
+    /// <summary>All-ones in lanes 0 .. <paramref name="count"/> − 1, zero elsewhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> LaneMask512(int count)
+        => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    /// <summary>⌈N / 16⌉, a JIT-time constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PanelCount<TShape>()
+        where TShape : struct, IDenseShape
+        => (TShape.Outputs + DenseWeights.PanelWidth - 1) / DenseWeights.PanelWidth;
+
+    /// <summary>
+    /// <typeparamref name="TRows"/> rows × <typeparamref name="TPanels"/> panels of outputs, each accumulator held in a
+    /// zmm register for the whole K loop. Per k: one aligned load per panel, one broadcast per row, rows × panels FMAs.
+    /// </summary>
+    /// <remarks>
+    /// Rows × panels stays ≤ 24 (plus ≤ 4 panel weights and the broadcast: ≤ 32 registers). Branches on
+    /// <c>rows</c> and <c>panels</c> are on JIT-time constants and vanish from the compiled loop.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Block512<TShape, TActivation, TRows, TPanels>(float* x, float* y, float* weights, float* bias, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRows : struct, IBlockConstant
+        where TPanels : struct, IBlockConstant
+    {
+        int k = TShape.Inputs;
+        int n = TShape.Outputs;
+        int rows = TRows.Value;
+        int panels = TPanels.Value;
+        long panelStride = (long)k * DenseWeights.PanelWidth;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+        Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+        Vector512<float> a60 = default, a61 = default, a62 = default, a63 = default;
+        Vector512<float> a70 = default, a71 = default, a72 = default, a73 = default;
+
+        float* w = weights + (panel * panelStride);
+        float* xEnd = x + k;
+        for (float* xk = x; xk < xEnd; xk++, w += DenseWeights.PanelWidth)
+        {
+            Vector512<float> w0 = Vector512.LoadAligned(w);
+            Vector512<float> w1 = panels > 1 ? Vector512.LoadAligned(w + (1 * panelStride)) : default;
+            Vector512<float> w2 = panels > 2 ? Vector512.LoadAligned(w + (2 * panelStride)) : default;
+            Vector512<float> w3 = panels > 3 ? Vector512.LoadAligned(w + (3 * panelStride)) : default;
+
+            Vector512<float> x0 = Vector512.Create(xk[0]);
+            a00 = Vector512.FusedMultiplyAdd(x0, w0, a00);
+            if (panels > 1) { a01 = Vector512.FusedMultiplyAdd(x0, w1, a01); }
+            if (panels > 2) { a02 = Vector512.FusedMultiplyAdd(x0, w2, a02); }
+            if (panels > 3) { a03 = Vector512.FusedMultiplyAdd(x0, w3, a03); }
+
+            if (rows > 1)
+            {
+                Vector512<float> x1 = Vector512.Create(xk[k]);
+                a10 = Vector512.FusedMultiplyAdd(x1, w0, a10);
+                if (panels > 1) { a11 = Vector512.FusedMultiplyAdd(x1, w1, a11); }
+                if (panels > 2) { a12 = Vector512.FusedMultiplyAdd(x1, w2, a12); }
+                if (panels > 3) { a13 = Vector512.FusedMultiplyAdd(x1, w3, a13); }
+            }
+
+            if (rows > 2)
+            {
+                Vector512<float> x2 = Vector512.Create(xk[2 * k]);
+                a20 = Vector512.FusedMultiplyAdd(x2, w0, a20);
+                if (panels > 1) { a21 = Vector512.FusedMultiplyAdd(x2, w1, a21); }
+                if (panels > 2) { a22 = Vector512.FusedMultiplyAdd(x2, w2, a22); }
+                if (panels > 3) { a23 = Vector512.FusedMultiplyAdd(x2, w3, a23); }
+            }
+
+            if (rows > 3)
+            {
+                Vector512<float> x3 = Vector512.Create(xk[3 * k]);
+                a30 = Vector512.FusedMultiplyAdd(x3, w0, a30);
+                if (panels > 1) { a31 = Vector512.FusedMultiplyAdd(x3, w1, a31); }
+                if (panels > 2) { a32 = Vector512.FusedMultiplyAdd(x3, w2, a32); }
+                if (panels > 3) { a33 = Vector512.FusedMultiplyAdd(x3, w3, a33); }
+            }
+
+            if (rows > 4)
+            {
+                Vector512<float> x4 = Vector512.Create(xk[4 * k]);
+                a40 = Vector512.FusedMultiplyAdd(x4, w0, a40);
+                if (panels > 1) { a41 = Vector512.FusedMultiplyAdd(x4, w1, a41); }
+                if (panels > 2) { a42 = Vector512.FusedMultiplyAdd(x4, w2, a42); }
+                if (panels > 3) { a43 = Vector512.FusedMultiplyAdd(x4, w3, a43); }
+            }
+
+            if (rows > 5)
+            {
+                Vector512<float> x5 = Vector512.Create(xk[5 * k]);
+                a50 = Vector512.FusedMultiplyAdd(x5, w0, a50);
+                if (panels > 1) { a51 = Vector512.FusedMultiplyAdd(x5, w1, a51); }
+                if (panels > 2) { a52 = Vector512.FusedMultiplyAdd(x5, w2, a52); }
+                if (panels > 3) { a53 = Vector512.FusedMultiplyAdd(x5, w3, a53); }
+            }
+
+            if (rows > 6)
+            {
+                Vector512<float> x6 = Vector512.Create(xk[6 * k]);
+                a60 = Vector512.FusedMultiplyAdd(x6, w0, a60);
+                if (panels > 1) { a61 = Vector512.FusedMultiplyAdd(x6, w1, a61); }
+                if (panels > 2) { a62 = Vector512.FusedMultiplyAdd(x6, w2, a62); }
+                if (panels > 3) { a63 = Vector512.FusedMultiplyAdd(x6, w3, a63); }
+            }
+
+            if (rows > 7)
+            {
+                Vector512<float> x7 = Vector512.Create(xk[7 * k]);
+                a70 = Vector512.FusedMultiplyAdd(x7, w0, a70);
+                if (panels > 1) { a71 = Vector512.FusedMultiplyAdd(x7, w1, a71); }
+                if (panels > 2) { a72 = Vector512.FusedMultiplyAdd(x7, w2, a72); }
+                if (panels > 3) { a73 = Vector512.FusedMultiplyAdd(x7, w3, a73); }
+            }
+        }
+
+        Finish512<TShape, TActivation>(a00, bias, y, panel);
+        if (panels > 1) { Finish512<TShape, TActivation>(a01, bias, y, panel + 1); }
+        if (panels > 2) { Finish512<TShape, TActivation>(a02, bias, y, panel + 2); }
+        if (panels > 3) { Finish512<TShape, TActivation>(a03, bias, y, panel + 3); }
+
+        if (rows > 1)
+        {
+            Finish512<TShape, TActivation>(a10, bias, y + n, panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a11, bias, y + n, panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a12, bias, y + n, panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a13, bias, y + n, panel + 3); }
+        }
+
+        if (rows > 2)
+        {
+            Finish512<TShape, TActivation>(a20, bias, y + (2 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a21, bias, y + (2 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a22, bias, y + (2 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a23, bias, y + (2 * n), panel + 3); }
+        }
+
+        if (rows > 3)
+        {
+            Finish512<TShape, TActivation>(a30, bias, y + (3 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a31, bias, y + (3 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a32, bias, y + (3 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a33, bias, y + (3 * n), panel + 3); }
+        }
+
+        if (rows > 4)
+        {
+            Finish512<TShape, TActivation>(a40, bias, y + (4 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a41, bias, y + (4 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a42, bias, y + (4 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a43, bias, y + (4 * n), panel + 3); }
+        }
+
+        if (rows > 5)
+        {
+            Finish512<TShape, TActivation>(a50, bias, y + (5 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a51, bias, y + (5 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a52, bias, y + (5 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a53, bias, y + (5 * n), panel + 3); }
+        }
+
+        if (rows > 6)
+        {
+            Finish512<TShape, TActivation>(a60, bias, y + (6 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a61, bias, y + (6 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a62, bias, y + (6 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a63, bias, y + (6 * n), panel + 3); }
+        }
+
+        if (rows > 7)
+        {
+            Finish512<TShape, TActivation>(a70, bias, y + (7 * n), panel);
+            if (panels > 1) { Finish512<TShape, TActivation>(a71, bias, y + (7 * n), panel + 1); }
+            if (panels > 2) { Finish512<TShape, TActivation>(a72, bias, y + (7 * n), panel + 2); }
+            if (panels > 3) { Finish512<TShape, TActivation>(a73, bias, y + (7 * n), panel + 3); }
+        }
+    }
+
+    /// <summary>
+    /// One row × <typeparamref name="TPanels"/> panels (up to 8): the matrix–vector product. Each weight is used once,
+    /// so it goes straight from memory into the FMA; up to 8 independent accumulators hide the FMA latency
+    /// while the panels stream from cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SingleRow512<TShape, TActivation, TPanels>(float* x, float* y, float* weights, float* bias, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TPanels : struct, IBlockConstant
+    {
+        int k = TShape.Inputs;
+        int panels = TPanels.Value;
+        long panelStride = (long)k * DenseWeights.PanelWidth;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+
+        float* w = weights + (panel * panelStride);
+        float* xEnd = x + k;
+        for (float* xk = x; xk < xEnd; xk++, w += DenseWeights.PanelWidth)
+        {
+            Vector512<float> xb = Vector512.Create(xk[0]);
+            a0 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w), a0);
+            if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (1 * panelStride)), a1); }
+            if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (2 * panelStride)), a2); }
+            if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (3 * panelStride)), a3); }
+            if (panels > 4) { a4 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (4 * panelStride)), a4); }
+            if (panels > 5) { a5 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (5 * panelStride)), a5); }
+            if (panels > 6) { a6 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (6 * panelStride)), a6); }
+            if (panels > 7) { a7 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (7 * panelStride)), a7); }
+        }
+
+        Finish512<TShape, TActivation>(a0, bias, y, panel);
+        if (panels > 1) { Finish512<TShape, TActivation>(a1, bias, y, panel + 1); }
+        if (panels > 2) { Finish512<TShape, TActivation>(a2, bias, y, panel + 2); }
+        if (panels > 3) { Finish512<TShape, TActivation>(a3, bias, y, panel + 3); }
+        if (panels > 4) { Finish512<TShape, TActivation>(a4, bias, y, panel + 4); }
+        if (panels > 5) { Finish512<TShape, TActivation>(a5, bias, y, panel + 5); }
+        if (panels > 6) { Finish512<TShape, TActivation>(a6, bias, y, panel + 6); }
+        if (panels > 7) { Finish512<TShape, TActivation>(a7, bias, y, panel + 7); }
+    }
+}
