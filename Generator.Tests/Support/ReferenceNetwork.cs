@@ -134,7 +134,8 @@ internal static class RandomWeights
     public static Dictionary<string, float[]> For(IReadOnlyList<RefLayer> layers, Random random, string dtype = "F32")
     {
         var tensors = new Dictionary<string, float[]>();
-        float Next(double scale) => SafetensorsWriter.RoundTo((float)(((random.NextDouble() * 2) - 1) * scale), dtype);
+        // Every value is rounded to the file's dtype last, so the reference sees exactly what the file holds.
+        float Next(double scale, double offset = 0) => SafetensorsWriter.RoundTo((float)(offset + (((random.NextDouble() * 2) - 1) * scale)), dtype);
         for (int i = 0; i < layers.Count; i++)
         {
             RefLayer layer = layers[i];
@@ -151,10 +152,10 @@ internal static class RandomWeights
             }
             else if (layer.Kind == "BatchNorm")
             {
-                tensors[p + ".weight"] = Enumerable.Range(0, layer.In).Select(_ => 1 + Next(0.5)).ToArray();
+                tensors[p + ".weight"] = Enumerable.Range(0, layer.In).Select(_ => Next(0.5, offset: 1)).ToArray();
                 tensors[p + ".bias"] = Enumerable.Range(0, layer.In).Select(_ => Next(0.5)).ToArray();
                 tensors[p + ".running_mean"] = Enumerable.Range(0, layer.In).Select(_ => Next(2)).ToArray();
-                tensors[p + ".running_var"] = Enumerable.Range(0, layer.In).Select(_ => 0.25f + Math.Abs(Next(2))).ToArray();
+                tensors[p + ".running_var"] = Enumerable.Range(0, layer.In).Select(_ => Next(1, offset: 1.25)).ToArray();
             }
         }
 
