@@ -54,3 +54,10 @@ internal static class Layers
 
     public static readonly RefLayer[] Wide8192 = [RefLayer.Dense(5, 8192), RefLayer.Act("ReLU"), RefLayer.Dense(8192, 3)];
 }
+
+/// <summary>The "named" PyTorch fixture, embedded at compile time.</summary>
+[Weights("named.f32.safetensors")]
+[Dense(12, 24, Name = "layer1"), BatchNorm(24, Epsilon = 1e-3f, Name = "bn1"), ReLU,
+ Dense(24, 10, Bias = false, Name = "layer2"), BatchNorm(10, Name = "bn2"), Tanh,
+ Dense(10, 4, Name = "head"), Softmax]
+public partial class NamedEmbedded;
