@@ -102,10 +102,21 @@ internal sealed class SafetensorsHeader
                 $"The file is {Num(fileLength)} bytes long, too short for a safetensors file, which starts with an 8-byte header length.");
         }
 
+        if (headerPrefix.Length < LengthPrefixSize)
+        {
+            throw new InvalidDataException($"Only {Num(headerPrefix.Length)} of the 8 bytes of the header length were given.");
+        }
+
         ulong declared = 0;
         for (int i = 0; i < LengthPrefixSize; i++)
         {
             declared |= (ulong)headerPrefix[i] << (8 * i);
+        }
+
+        if (declared > MaxHeaderLength)
+        {
+            throw new InvalidDataException(
+                $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, more than the limit of {Num(MaxHeaderLength)} bytes.");
         }
 
         long available = fileLength - LengthPrefixSize;
@@ -113,12 +124,6 @@ internal sealed class SafetensorsHeader
         {
             throw new InvalidDataException(
                 $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, but only {Num(available)} bytes follow it: the file is truncated or is not a safetensors file.");
-        }
-
-        if (declared > MaxHeaderLength)
-        {
-            throw new InvalidDataException(
-                $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, more than the limit of {Num(MaxHeaderLength)} bytes.");
         }
 
         int headerLength = (int)declared;
