@@ -32,6 +32,9 @@ internal sealed class SafetensorsTestWriter
     /// <summary>Indents the JSON (newlines and spaces between tokens).</summary>
     public bool Indented { get; set; }
 
+    /// <summary>Lays the data out in the reverse of the order the header lists the tensors.</summary>
+    public bool ReverseDataLayout { get; set; }
+
     /// <summary>Bytes appended after the tensors' data (a hole at the end when not empty).</summary>
     public byte[] TrailingData { get; set; } = [];
 
@@ -107,6 +110,7 @@ internal sealed class SafetensorsTestWriter
             RawUtf8 = RawUtf8,
             Indented = Indented,
             TrailingData = TrailingData,
+            ReverseDataLayout = ReverseDataLayout,
         };
         copy._tensors.AddRange(_tensors);
         return copy;
@@ -130,9 +134,9 @@ internal sealed class SafetensorsTestWriter
     public byte[] Data()
     {
         var data = new MemoryStream();
-        foreach (TestTensor tensor in _tensors)
+        foreach (int index in LayoutOrder())
         {
-            data.Write(tensor.Data);
+            data.Write(_tensors[index].Data);
         }
 
         data.Write(TrailingData);
@@ -151,6 +155,13 @@ internal sealed class SafetensorsTestWriter
         header.CopyTo(file, 8);
         data.CopyTo(file, 8 + header.Length);
         return file;
+    }
+
+    /// <summary>Tensor indices in the order their data is laid out.</summary>
+    private IEnumerable<int> LayoutOrder()
+    {
+        IEnumerable<int> order = Enumerable.Range(0, _tensors.Count);
+        return ReverseDataLayout ? order.Reverse() : order;
     }
 
     private byte[] HeaderJsonBytes()
@@ -176,11 +187,19 @@ internal sealed class SafetensorsTestWriter
                 json.WriteEndObject();
             }
 
+            var starts = new long[_tensors.Count];
             long offset = 0;
-            foreach (TestTensor tensor in _tensors)
+            foreach (int index in LayoutOrder())
             {
-                (long begin, long end) = tensor.Offsets ?? (offset, offset + tensor.Data.Length);
-                offset += tensor.Data.Length;
+                starts[index] = offset;
+                offset += _tensors[index].Data.Length;
+            }
+
+            for (int index = 0; index < _tensors.Count; index++)
+            {
+                TestTensor tensor = _tensors[index];
+                long start = starts[index];
+                (long begin, long end) = tensor.Offsets ?? (start, start + tensor.Data.Length);
                 json.WriteStartObject(tensor.Name);
                 json.WriteString("dtype", tensor.DType);
                 json.WriteStartArray("shape");
