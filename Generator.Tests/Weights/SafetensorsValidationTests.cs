@@ -421,6 +421,24 @@ public sealed class SafetensorsValidationTests
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - start, 0, 64 * 1024);
     }
 
+    [Fact]
+    public void Absurdly_long_names_and_shapes_are_shortened_in_messages()
+    {
+        string longName = new('n', 1_000_000);
+        string dtypeMessage = Rejects(new SafetensorsTestWriter().AddRaw(longName, "Q4", [1], new byte[4]).ToArray());
+        Assert.StartsWith($"Tensor '{new string('n', 160)}…(1000000 characters)': invalid header entry: unknown dtype 'Q4'", dtypeMessage, StringComparison.Ordinal);
+        Assert.True(dtypeMessage.Length < 1000);
+
+        long[] manyDimensions = [.. Enumerable.Repeat(1L, 5000)];
+        byte[] file = new SafetensorsTestWriter().AddF32("w", manyDimensions, 1f).ToArray();
+        string shapeMessage = ReadFails(file, "w", 1);
+        Assert.Equal(
+            "Tensor 'w': expected shape (1) as F32, F16 or BF16, but the file holds F32 ("
+            + string.Join(", ", Enumerable.Repeat("1", 32)) + ", …: 5000 dimensions).",
+            shapeMessage);
+        Assert.Equal([1f], SafetensorsReader.Open(file).ReadTensor("w", [.. Enumerable.Repeat(1, 5000)]));
+    }
+
     private static string Rejects(byte[] file)
     {
         var e = Assert.Throws<InvalidDataException>(() => { SafetensorsReader.Open(file); });
