@@ -18,9 +18,12 @@ namespace StaticNet.Weights;
 /// <remarks>
 /// The JSON reader is hand-written, strict and bounded, for exactly what the format holds: one object whose
 /// values are tensor entries (<c>{"dtype": string, "shape": [integers], "data_offsets": [begin, end]}</c>) or,
-/// under <c>"__metadata__"</c>, an object of strings (or <c>null</c>). It never recurses, allocates only in
-/// proportion to the header bytes actually present, and reports every failure as an
-/// <see cref="InvalidDataException"/> naming the header byte offset or the tensor. After parsing, the entries
+/// under <c>"__metadata__"</c>, an object of strings (or <c>null</c>). The header must start with '{'; JSON
+/// whitespace may separate tokens and pad the end (writers pad with spaces). Unknown fields in a tensor entry,
+/// duplicate keys, negative, fractional or out-of-range numbers, invalid UTF-8 and lone surrogates are errors;
+/// nesting deeper than the format's own (object, entry, array) is rejected where it starts. The reader never
+/// recurses, allocates only in proportion to the header bytes actually present, and reports every failure as
+/// an <see cref="InvalidDataException"/> naming the header byte offset or the tensor. After parsing, the entries
 /// are checked against the data: known dtype, begin ≤ end ≤ data length, element count × element size =
 /// end − begin (with overflow checks), and, as the format requires, the tensors tile the data exactly: no
 /// overlaps, no holes, nothing after the last tensor.
