@@ -17,6 +17,7 @@ namespace StaticNet.Weights;
 internal static class Float16
 {
     private const float TwoToMinus24 = 1f / 16777216f;
+    private const uint QuietBit = 0x00400000u;
 
     /// <summary>Converts the bits of one binary16 value to float, exactly.</summary>
     public static float HalfBitsToSingle(ushort bits)
@@ -31,8 +32,9 @@ internal static class Float16
         }
         else if (magnitude >= 0x7C00u)
         {
-            // ±∞ or NaN: all-ones exponent, payload kept.
-            result = (magnitude << 13) | 0x7F800000u;
+            // ±∞ or NaN: all-ones exponent, payload kept; a NaN comes out quiet, as IEEE 754 conversions
+            // (F16C's VCVTPH2PS, System.Half) make it.
+            result = (magnitude << 13) | 0x7F800000u | (magnitude > 0x7C00u ? QuietBit : 0u);
         }
         else
         {
@@ -113,7 +115,8 @@ internal static class Float16
         Vector128<uint> sign = (bits & Vector128.Create(0x8000u)) << 16;
         Vector128<uint> shifted = magnitude << 13;
         Vector128<uint> normal = shifted + Vector128.Create(112u << 23);
-        Vector128<uint> special = shifted | Vector128.Create(0x7F800000u);
+        Vector128<uint> isNaN = Vector128.GreaterThan(magnitude.AsInt32(), Vector128.Create(0x7C00)).AsUInt32();
+        Vector128<uint> special = shifted | Vector128.Create(0x7F800000u) | (isNaN & Vector128.Create(QuietBit));
         Vector128<uint> subnormal = (Vector128.ConvertToSingle(magnitude.AsInt32()) * Vector128.Create(TwoToMinus24)).AsUInt32();
 
         // magnitude < 0x8000, so signed compares are exact (and cheaper than unsigned ones on x86).

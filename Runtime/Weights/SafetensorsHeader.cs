@@ -18,9 +18,12 @@ namespace StaticNet.Weights;
 /// <remarks>
 /// The JSON reader is hand-written, strict and bounded, for exactly what the format holds: one object whose
 /// values are tensor entries (<c>{"dtype": string, "shape": [integers], "data_offsets": [begin, end]}</c>) or,
-/// under <c>"__metadata__"</c>, an object of strings (or <c>null</c>). It never recurses, allocates only in
-/// proportion to the header bytes actually present, and reports every failure as an
-/// <see cref="InvalidDataException"/> naming the header byte offset or the tensor. After parsing, the entries
+/// under <c>"__metadata__"</c>, an object of strings (or <c>null</c>). The header must start with '{'; JSON
+/// whitespace may separate tokens and pad the end (writers pad with spaces). Unknown fields in a tensor entry,
+/// duplicate keys, negative, fractional or out-of-range numbers, invalid UTF-8 and lone surrogates are errors;
+/// nesting deeper than the format's own (object, entry, array) is rejected where it starts. The reader never
+/// recurses, allocates only in proportion to the header bytes actually present, and reports every failure as
+/// an <see cref="InvalidDataException"/> naming the header byte offset or the tensor. After parsing, the entries
 /// are checked against the data: known dtype, begin ≤ end ≤ data length, element count × element size =
 /// end − begin (with overflow checks), and, as the format requires, the tensors tile the data exactly: no
 /// overlaps, no holes, nothing after the last tensor.
@@ -35,6 +38,10 @@ internal sealed class SafetensorsHeader
 
     /// <summary>The reserved top-level key holding string-to-string metadata.</summary>
     public const string MetadataKey = "__metadata__";
+
+    private const int MaxShownLength = 200;
+    private const int ShownPrefixLength = 160;
+    private const int MaxDimensionsShown = 32;
 
     private readonly Dictionary<string, TensorEntry> _byName;
 
@@ -102,10 +109,21 @@ internal sealed class SafetensorsHeader
                 $"The file is {Num(fileLength)} bytes long, too short for a safetensors file, which starts with an 8-byte header length.");
         }
 
+        if (headerPrefix.Length < LengthPrefixSize)
+        {
+            throw new InvalidDataException($"Only {Num(headerPrefix.Length)} of the 8 bytes of the header length were given.");
+        }
+
         ulong declared = 0;
         for (int i = 0; i < LengthPrefixSize; i++)
         {
             declared |= (ulong)headerPrefix[i] << (8 * i);
+        }
+
+        if (declared > MaxHeaderLength)
+        {
+            throw new InvalidDataException(
+                $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, more than the limit of {Num(MaxHeaderLength)} bytes.");
         }
 
         long available = fileLength - LengthPrefixSize;
@@ -113,12 +131,6 @@ internal sealed class SafetensorsHeader
         {
             throw new InvalidDataException(
                 $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, but only {Num(available)} bytes follow it: the file is truncated or is not a safetensors file.");
-        }
-
-        if (declared > MaxHeaderLength)
-        {
-            throw new InvalidDataException(
-                $"The safetensors header length is {declared.ToString(CultureInfo.InvariantCulture)} bytes, more than the limit of {Num(MaxHeaderLength)} bytes.");
         }
 
         int headerLength = (int)declared;
@@ -157,7 +169,7 @@ internal sealed class SafetensorsHeader
                 {
                     if (byName.ContainsKey(key))
                     {
-                        throw json.Fail(keyPosition, $"tensor '{key}' is listed twice");
+                        throw json.Fail(keyPosition, $"tensor '{Shown(key)}' is listed twice");
                     }
 
                     TensorEntry entry = ReadTensorEntry(ref json, key, tensors.Count, dataLength);
@@ -201,7 +213,10 @@ internal sealed class SafetensorsHeader
         return false;
     }
 
-    /// <summary>Formats a shape as PyTorch users read it: "(128, 784)", "(10)", "()" for a scalar.</summary>
+    /// <summary>
+    /// Formats a shape as PyTorch users read it: "(128, 784)", "(10)", "()" for a scalar; past 32 dimensions,
+    /// "(1, 1, …: 5000 dimensions)".
+    /// </summary>
     public static string DescribeShape(IReadOnlyList<long> shape)
     {
         if (shape is null)
@@ -210,7 +225,8 @@ internal sealed class SafetensorsHeader
         }
 
         var text = new StringBuilder("(");
-        for (int i = 0; i < shape.Count; i++)
+        int shown = Math.Min(shape.Count, MaxDimensionsShown);
+        for (int i = 0; i < shown; i++)
         {
             if (i > 0)
             {
@@ -218,6 +234,11 @@ internal sealed class SafetensorsHeader
             }
 
             text.Append(Num(shape[i]));
+        }
+
+        if (shown < shape.Count)
+        {
+            text.Append(", …: ").Append(Num(shape.Count)).Append(" dimensions");
         }
 
         return text.Append(')').ToString();
@@ -232,6 +253,21 @@ internal sealed class SafetensorsHeader
         "F64" or "I64" or "U64" or "C64" => 8,
         _ => 0,
     };
+
+    /// <summary>
+    /// A name from the file as messages show it: whole unless it is absurdly long, so a hostile header cannot
+    /// turn one error message into megabytes.
+    /// </summary>
+    internal static string Shown(string text)
+    {
+        if (text.Length <= MaxShownLength)
+        {
+            return text;
+        }
+
+        int cut = char.IsHighSurrogate(text[ShownPrefixLength - 1]) ? ShownPrefixLength - 1 : ShownPrefixLength;
+        return text.Substring(0, cut) + "…(" + Num(text.Length) + " characters)";
+    }
 
     internal static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -254,10 +290,10 @@ internal sealed class SafetensorsHeader
             int keyPosition = json.Position;
             string key = json.ReadString("a metadata key");
             json.Expect((byte)':', "':'");
-            string value = json.ReadString($"a string value for metadata key '{key}'");
+            string value = json.ReadString($"a string value for metadata key '{Shown(key)}'");
             if (metadata.ContainsKey(key))
             {
-                throw json.Fail(keyPosition, $"metadata key '{key}' appears twice");
+                throw json.Fail(keyPosition, $"metadata key '{Shown(key)}' appears twice");
             }
 
             metadata.Add(key, value);
@@ -305,7 +341,7 @@ internal sealed class SafetensorsHeader
                         offsets = json.ReadIntegerArray("\"data_offsets\"");
                         break;
                     default:
-                        throw json.Fail(fieldPosition, $"unknown field \"{field}\" (a tensor entry holds only \"dtype\", \"shape\" and \"data_offsets\")");
+                        throw json.Fail(fieldPosition, $"unknown field \"{Shown(field)}\" (a tensor entry holds only \"dtype\", \"shape\" and \"data_offsets\")");
                 }
 
                 if (duplicate)
@@ -349,7 +385,7 @@ internal sealed class SafetensorsHeader
         {
             throw json.Fail(
                 dtypePosition,
-                $"unknown dtype '{dtype}' (safetensors dtypes: BOOL, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64, C64)");
+                $"unknown dtype '{Shown(dtype)}' (safetensors dtypes: BOOL, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64, C64)");
         }
 
         json.Tensor = null;
@@ -380,12 +416,12 @@ internal sealed class SafetensorsHeader
             if (entry.Begin < cursor)
             {
                 throw new InvalidDataException(
-                    $"Tensor '{entry.Name}': data_offsets {entry.DescribeOffsets()} overlap tensor '{previous!.Name}' at {previous.DescribeOffsets()}.");
+                    $"Tensor '{Shown(entry.Name)}': data_offsets {entry.DescribeOffsets()} overlap tensor '{Shown(previous!.Name)}' at {previous.DescribeOffsets()}.");
             }
 
             if (entry.Begin > cursor)
             {
-                string where = previous is null ? $"before tensor '{entry.Name}'" : $"between tensor '{previous.Name}' and tensor '{entry.Name}'";
+                string where = previous is null ? $"before tensor '{Shown(entry.Name)}'" : $"between tensor '{Shown(previous.Name)}' and tensor '{Shown(entry.Name)}'";
                 throw new InvalidDataException(
                     $"The data has a hole: bytes [{Num(cursor)}, {Num(entry.Begin)}) {where} belong to no tensor.");
             }
@@ -396,7 +432,7 @@ internal sealed class SafetensorsHeader
 
         if (cursor != dataLength)
         {
-            string where = previous is null ? "and the header lists no tensors" : $"after tensor '{previous.Name}'";
+            string where = previous is null ? "and the header lists no tensors" : $"after tensor '{Shown(previous.Name)}'";
             throw new InvalidDataException(
                 $"The data has a hole: bytes [{Num(cursor)}, {Num(dataLength)}) of the {Num(dataLength)} data bytes belong to no tensor ({where}).");
         }
@@ -555,7 +591,7 @@ internal sealed class SafetensorsHeader
             string where = $"header byte {Num(position)}, file offset {Num(position + (long)LengthPrefixSize)}";
             return new InvalidDataException(Tensor is null
                 ? $"Invalid safetensors header: {message} ({where})."
-                : $"Tensor '{Tensor}': invalid header entry: {message} ({where}).");
+                : $"Tensor '{Shown(Tensor)}': invalid header entry: {message} ({where}).");
         }
 
         private long ReadInteger()
@@ -827,13 +863,13 @@ internal sealed class TensorEntry
         var entry = new TensorEntry(name, dtype, elementSize, shape, begin, end, 0, index);
         if (begin > end)
         {
-            throw new InvalidDataException($"Tensor '{name}': data_offsets {entry.DescribeOffsets()} begin after they end.");
+            throw new InvalidDataException($"Tensor '{SafetensorsHeader.Shown(name)}': data_offsets {entry.DescribeOffsets()} begin after they end.");
         }
 
         if (end > dataLength)
         {
             throw new InvalidDataException(
-                $"Tensor '{name}': data_offsets {entry.DescribeOffsets()} lie outside the data, which is {SafetensorsHeader.Num(dataLength)} bytes long.");
+                $"Tensor '{SafetensorsHeader.Shown(name)}': data_offsets {entry.DescribeOffsets()} lie outside the data, which is {SafetensorsHeader.Num(dataLength)} bytes long.");
         }
 
         long count = 1;
@@ -842,7 +878,7 @@ internal sealed class TensorEntry
             if (dimension != 0 && count > long.MaxValue / dimension)
             {
                 throw new InvalidDataException(
-                    $"Tensor '{name}': the element count of shape {entry.DescribeShape()} overflows a 64-bit integer.");
+                    $"Tensor '{SafetensorsHeader.Shown(name)}': the element count of shape {entry.DescribeShape()} overflows a 64-bit integer.");
             }
 
             count *= dimension;
@@ -851,14 +887,14 @@ internal sealed class TensorEntry
         if (count > long.MaxValue / elementSize)
         {
             throw new InvalidDataException(
-                $"Tensor '{name}': the byte size of shape {entry.DescribeShape()} as {dtype} overflows a 64-bit integer.");
+                $"Tensor '{SafetensorsHeader.Shown(name)}': the byte size of shape {entry.DescribeShape()} as {dtype} overflows a 64-bit integer.");
         }
 
         long bytes = count * elementSize;
         if (bytes != end - begin)
         {
             throw new InvalidDataException(
-                $"Tensor '{name}': shape {entry.DescribeShape()} as {dtype} needs {SafetensorsHeader.Num(bytes)} bytes, but data_offsets {entry.DescribeOffsets()} span {SafetensorsHeader.Num(end - begin)}.");
+                $"Tensor '{SafetensorsHeader.Shown(name)}': shape {entry.DescribeShape()} as {dtype} needs {SafetensorsHeader.Num(bytes)} bytes, but data_offsets {entry.DescribeOffsets()} span {SafetensorsHeader.Num(end - begin)}.");
         }
 
         return new TensorEntry(name, dtype, elementSize, shape, begin, end, count, index);
