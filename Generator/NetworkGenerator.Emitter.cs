@@ -55,6 +55,7 @@ public sealed partial class NetworkGenerator
             EmitFieldsAndConstructor(w, network, plan);
             EmitLoad(w, network, plan);
             EmitForward(w, network, plan);
+            EmitInspect(w, plan);
             EmitShapes(w, network, plan);
         }
 
@@ -278,6 +279,70 @@ public sealed partial class NetworkGenerator
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// The debugging entry point: the same kernels as <c>Forward</c>, one layer at a time over the whole batch,
+    /// each output handed to the caller. Activations run in place after a Dense with the identity epilogue; the
+    /// element-wise function is the same code as the fused epilogue, so every value equals Forward's bit for bit.
+    /// </summary>
+    private static void EmitInspect(SourceWriter w, ForwardPlan plan)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Runs a batch like <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/> and hands");
+        w.Line("/// <paramref name=\"observer\"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).");
+        w.Line("/// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole");
+        w.Line("/// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;");
+        w.Line("/// Dropout, the identity, is not reported.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void ForwardInspect({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs, global::StaticNet.LayerObserver observer)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(observer);");
+            w.Line($"int batch = {Kernels}.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);");
+            w.Line("float[] values = inputs.ToArray();");
+            foreach (ForwardPlan.Step step in plan.Steps)
+            {
+                w.Line();
+                w.Line($"// {DescribeStep(step)}");
+                if (step is ForwardPlan.DenseStep dense)
+                {
+                    LayerSpec d = dense.Dense;
+                    LayerSpec last = dense.BatchNorm ?? d;
+                    string label = d.Display + (dense.BatchNorm is { } bn ? " + " + bn.Display : string.Empty);
+                    w.Line($"float[] layer{d.Position} = new float[batch * {d.Outputs}];");
+                    w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {Kernels}.IdentityActivation>(values, layer{d.Position}, batch, {dense.FieldName});");
+                    w.Line($"observer(new global::StaticNet.LayerActivation({d.Position}, {last.Position}, {Literals.String(label)}, batch, {d.Outputs}, layer{d.Position}));");
+                    w.Line($"values = layer{d.Position};");
+                    if (dense.Activation is { } activation)
+                    {
+                        EmitInspectInPlace(w, activation, $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(activation)}>(layer{activation.Position});");
+                    }
+                }
+                else if (step is ForwardPlan.InPlaceStep inPlace)
+                {
+                    LayerSpec layer = inPlace.Layer;
+                    EmitInspectInPlace(w, layer, layer.Kind switch
+                    {
+                        LayerKind.BatchNorm => $"{Kernels}.ElementwiseKernel.BatchNorm(layer{layer.Position}, {inPlace.FieldName});",
+                        LayerKind.Softmax => $"{Kernels}.SoftmaxKernel.Apply(layer{layer.Position}, features: {layer.Outputs});",
+                        _ => $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(layer)}>(layer{layer.Position});",
+                    });
+                }
+            }
+
+            w.Line();
+            w.Line($"new {ReadOnlySpanOfFloat}(values).CopyTo(outputs);");
+        }
+
+        w.Line();
+    }
+
+    private static void EmitInspectInPlace(SourceWriter w, LayerSpec layer, string apply)
+    {
+        w.Line($"float[] layer{layer.Position} = (float[])values.Clone();");
+        w.Line(apply);
+        w.Line($"observer(new global::StaticNet.LayerActivation({layer.Position}, {layer.Position}, {Literals.String(layer.Display)}, batch, {layer.Outputs}, layer{layer.Position}));");
+        w.Line($"values = layer{layer.Position};");
     }
 
     private static void EmitShapes(SourceWriter w, NetworkSpec network, ForwardPlan plan)

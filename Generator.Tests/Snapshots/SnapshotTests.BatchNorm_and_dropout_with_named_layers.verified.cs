@@ -159,6 +159,54 @@ partial class Classifier
         global::StaticNet.Kernels.SoftmaxKernel.Apply(y, features: 4);
     }
 
+    /// <summary>
+    /// Runs a batch like <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> and hands
+    /// <paramref name="observer"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).
+    /// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole
+    /// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;
+    /// Dropout, the identity, is not reported.
+    /// </summary>
+    public void ForwardInspect(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::StaticNet.LayerObserver observer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(observer);
+        int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
+        float[] values = inputs.ToArray();
+
+        // layer 0 Dense(12, 24) + 1 BatchNorm(24, Epsilon = 0.001f) (folded) + 2 ReLU
+        float[] layer0 = new float[batch * 24];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer0, batch, _layer0);
+        observer(new global::StaticNet.LayerActivation(0, 1, "Dense(12, 24) + BatchNorm(24, Epsilon = 0.001f)", batch, 24, layer0));
+        values = layer0;
+        float[] layer2 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.ReLUActivation>(layer2);
+        observer(new global::StaticNet.LayerActivation(2, 2, "ReLU", batch, 24, layer2));
+        values = layer2;
+
+        // layer 4 Dense(24, 10, Bias = false) + 5 BatchNorm(10) (folded) + 6 Tanh
+        float[] layer4 = new float[batch * 10];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer4, batch, _layer4);
+        observer(new global::StaticNet.LayerActivation(4, 5, "Dense(24, 10, Bias = false) + BatchNorm(10)", batch, 10, layer4));
+        values = layer4;
+        float[] layer6 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.TanhActivation>(layer6);
+        observer(new global::StaticNet.LayerActivation(6, 6, "Tanh", batch, 10, layer6));
+        values = layer6;
+
+        // layer 7 Dense(10, 4)
+        float[] layer7 = new float[batch * 4];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer7Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer7, batch, _layer7);
+        observer(new global::StaticNet.LayerActivation(7, 7, "Dense(10, 4)", batch, 4, layer7));
+        values = layer7;
+
+        // layer 8 Softmax (in place)
+        float[] layer8 = (float[])values.Clone();
+        global::StaticNet.Kernels.SoftmaxKernel.Apply(layer8, features: 4);
+        observer(new global::StaticNet.LayerActivation(8, 8, "Softmax", batch, 4, layer8));
+        values = layer8;
+
+        new global::System.ReadOnlySpan<float>(values).CopyTo(outputs);
+    }
+
     private readonly struct Layer0Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 12; public static int Outputs => 24; }
 
     private readonly struct Layer4Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 24; public static int Outputs => 10; }

@@ -159,6 +159,62 @@ partial record Normalised
         global::StaticNet.Kernels.DenseKernel.Forward<Layer6Shape, global::StaticNet.Kernels.IdentityActivation>(layer1Output, y, rows, _layer6);
     }
 
+    /// <summary>
+    /// Runs a batch like <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> and hands
+    /// <paramref name="observer"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).
+    /// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole
+    /// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;
+    /// Dropout, the identity, is not reported.
+    /// </summary>
+    public void ForwardInspect(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::StaticNet.LayerObserver observer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(observer);
+        int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
+        float[] values = inputs.ToArray();
+
+        // layer 0 BatchNorm(8) (in place)
+        float[] layer0 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.BatchNorm(layer0, _layer0);
+        observer(new global::StaticNet.LayerActivation(0, 0, "BatchNorm(8)", batch, 8, layer0));
+        values = layer0;
+
+        // layer 1 Dense(8, 16) + 2 Sigmoid
+        float[] layer1 = new float[batch * 16];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer1Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer1, batch, _layer1);
+        observer(new global::StaticNet.LayerActivation(1, 1, "Dense(8, 16)", batch, 16, layer1));
+        values = layer1;
+        float[] layer2 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.SigmoidActivation>(layer2);
+        observer(new global::StaticNet.LayerActivation(2, 2, "Sigmoid", batch, 16, layer2));
+        values = layer2;
+
+        // layer 3 BatchNorm(16) (in place)
+        float[] layer3 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.BatchNorm(layer3, _layer3);
+        observer(new global::StaticNet.LayerActivation(3, 3, "BatchNorm(16)", batch, 16, layer3));
+        values = layer3;
+
+        // layer 4 ReLU (in place)
+        float[] layer4 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.ReLUActivation>(layer4);
+        observer(new global::StaticNet.LayerActivation(4, 4, "ReLU", batch, 16, layer4));
+        values = layer4;
+
+        // layer 5 Tanh (in place)
+        float[] layer5 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.TanhActivation>(layer5);
+        observer(new global::StaticNet.LayerActivation(5, 5, "Tanh", batch, 16, layer5));
+        values = layer5;
+
+        // layer 6 Dense(16, 7)
+        float[] layer6 = new float[batch * 7];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer6Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer6, batch, _layer6);
+        observer(new global::StaticNet.LayerActivation(6, 6, "Dense(16, 7)", batch, 7, layer6));
+        values = layer6;
+
+        new global::System.ReadOnlySpan<float>(values).CopyTo(outputs);
+    }
+
     private readonly struct Layer1Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 8; public static int Outputs => 16; }
 
     private readonly struct Layer6Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 16; public static int Outputs => 7; }

@@ -151,6 +151,54 @@ partial class MnistNet
         global::StaticNet.Kernels.SoftmaxKernel.Apply(y, features: 10);
     }
 
+    /// <summary>
+    /// Runs a batch like <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> and hands
+    /// <paramref name="observer"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).
+    /// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole
+    /// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;
+    /// Dropout, the identity, is not reported.
+    /// </summary>
+    public void ForwardInspect(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::StaticNet.LayerObserver observer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(observer);
+        int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
+        float[] values = inputs.ToArray();
+
+        // layer 0 Dense(784, 128) + 1 ReLU
+        float[] layer0 = new float[batch * 128];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer0, batch, _layer0);
+        observer(new global::StaticNet.LayerActivation(0, 0, "Dense(784, 128)", batch, 128, layer0));
+        values = layer0;
+        float[] layer1 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.ReLUActivation>(layer1);
+        observer(new global::StaticNet.LayerActivation(1, 1, "ReLU", batch, 128, layer1));
+        values = layer1;
+
+        // layer 2 Dense(128, 64) + 3 ReLU
+        float[] layer2 = new float[batch * 64];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer2Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer2, batch, _layer2);
+        observer(new global::StaticNet.LayerActivation(2, 2, "Dense(128, 64)", batch, 64, layer2));
+        values = layer2;
+        float[] layer3 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.ReLUActivation>(layer3);
+        observer(new global::StaticNet.LayerActivation(3, 3, "ReLU", batch, 64, layer3));
+        values = layer3;
+
+        // layer 4 Dense(64, 10)
+        float[] layer4 = new float[batch * 10];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer4, batch, _layer4);
+        observer(new global::StaticNet.LayerActivation(4, 4, "Dense(64, 10)", batch, 10, layer4));
+        values = layer4;
+
+        // layer 5 Softmax (in place)
+        float[] layer5 = (float[])values.Clone();
+        global::StaticNet.Kernels.SoftmaxKernel.Apply(layer5, features: 10);
+        observer(new global::StaticNet.LayerActivation(5, 5, "Softmax", batch, 10, layer5));
+        values = layer5;
+
+        new global::System.ReadOnlySpan<float>(values).CopyTo(outputs);
+    }
+
     private readonly struct Layer0Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 784; public static int Outputs => 128; }
 
     private readonly struct Layer2Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 128; public static int Outputs => 64; }

@@ -147,6 +147,52 @@ partial class OddNet
         global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.SigmoidActivation>(layer2Output, y, rows, _layer4);
     }
 
+    /// <summary>
+    /// Runs a batch like <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> and hands
+    /// <paramref name="observer"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).
+    /// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole
+    /// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;
+    /// Dropout, the identity, is not reported.
+    /// </summary>
+    public void ForwardInspect(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::StaticNet.LayerObserver observer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(observer);
+        int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
+        float[] values = inputs.ToArray();
+
+        // layer 0 Dense(97, 257) + 1 LeakyReLU(0.2f)
+        float[] layer0 = new float[batch * 257];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer0, batch, _layer0);
+        observer(new global::StaticNet.LayerActivation(0, 0, "Dense(97, 257)", batch, 257, layer0));
+        values = layer0;
+        float[] layer1 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.LeakyReLUActivation<Layer1Slope>>(layer1);
+        observer(new global::StaticNet.LayerActivation(1, 1, "LeakyReLU(0.2f)", batch, 257, layer1));
+        values = layer1;
+
+        // layer 2 Dense(257, 31) + 3 LeakyReLU(0.01f)
+        float[] layer2 = new float[batch * 31];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer2Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer2, batch, _layer2);
+        observer(new global::StaticNet.LayerActivation(2, 2, "Dense(257, 31)", batch, 31, layer2));
+        values = layer2;
+        float[] layer3 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.LeakyReLUActivation<Layer3Slope>>(layer3);
+        observer(new global::StaticNet.LayerActivation(3, 3, "LeakyReLU(0.01f)", batch, 31, layer3));
+        values = layer3;
+
+        // layer 4 Dense(31, 1) + 5 Sigmoid
+        float[] layer4 = new float[batch * 1];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer4, batch, _layer4);
+        observer(new global::StaticNet.LayerActivation(4, 4, "Dense(31, 1)", batch, 1, layer4));
+        values = layer4;
+        float[] layer5 = (float[])values.Clone();
+        global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.SigmoidActivation>(layer5);
+        observer(new global::StaticNet.LayerActivation(5, 5, "Sigmoid", batch, 1, layer5));
+        values = layer5;
+
+        new global::System.ReadOnlySpan<float>(values).CopyTo(outputs);
+    }
+
     private readonly struct Layer0Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 97; public static int Outputs => 257; }
 
     private readonly struct Layer2Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 257; public static int Outputs => 31; }

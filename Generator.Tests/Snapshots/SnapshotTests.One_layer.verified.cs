@@ -118,5 +118,27 @@ partial class Linear
         global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(x, y, rows, _layer0);
     }
 
+    /// <summary>
+    /// Runs a batch like <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> and hands
+    /// <paramref name="observer"/> every layer's output, in order, for debugging (per-layer statistics, dead ReLUs).
+    /// The outputs are bit-identical to <c>Forward</c>'s. Slower by design: layers run one at a time over the whole
+    /// batch and each output is a new array. A BatchNorm folded into the Dense before it is reported with that Dense;
+    /// Dropout, the identity, is not reported.
+    /// </summary>
+    public void ForwardInspect(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::StaticNet.LayerObserver observer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(observer);
+        int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
+        float[] values = inputs.ToArray();
+
+        // layer 0 Dense(3, 2)
+        float[] layer0 = new float[batch * 2];
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer0, batch, _layer0);
+        observer(new global::StaticNet.LayerActivation(0, 0, "Dense(3, 2)", batch, 2, layer0));
+        values = layer0;
+
+        new global::System.ReadOnlySpan<float>(values).CopyTo(outputs);
+    }
+
     private readonly struct Layer0Shape : global::StaticNet.Kernels.IDenseShape { public static int Inputs => 3; public static int Outputs => 2; }
 }
