@@ -1,0 +1,225 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+using StaticNet;
+using StaticNet.Sample;
+
+// StaticNet's sample: classify the 10,000 MNIST test digits with a network declared by attributes, its
+// PyTorch-trained weights embedded at compile time, and show accuracy (next to PyTorch's), speed and a few digits.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+Options options;
+try
+{
+    options = Options.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine("Run with --help for the options.");
+    return 2;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
+try
+{
+    return Run(options);
+}
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
+static int Run(Options options)
+{
+    var total = Stopwatch.StartNew();
+    string path = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "plain .NET (no SIMD)";
+    Console.WriteLine($"StaticNet sample — MNIST digits, {Environment.ProcessorCount} cores, kernels: {path}");
+    Console.WriteLine();
+    Console.WriteLine(MnistNet.Summary);
+
+    var load = Stopwatch.StartNew();
+    MnistNet net = options.Weights is null ? MnistNet.LoadEmbedded() : MnistNet.Load(options.Weights);
+    load.Stop();
+
+    float[] images;
+    byte[] labels;
+    int count;
+    using (Stream imageStream = options.Images is null ? Resource("t10k-images-idx3-ubyte.gz") : File.OpenRead(options.Images))
+    using (Stream labelStream = options.Labels is null ? Resource("t10k-labels-idx1-ubyte.gz") : File.OpenRead(options.Labels))
+    {
+        images = Idx.ReadImages(imageStream, out count);
+        labels = Idx.ReadLabels(labelStream);
+    }
+
+    if (labels.Length != count)
+    {
+        throw new InvalidDataException($"The image file holds {count} images but the label file {labels.Length} labels.");
+    }
+
+    Console.WriteLine($"Weights: {(options.Weights ?? "embedded at compile time (Sample/Data/mnist.safetensors)")}, ready in {load.Elapsed.TotalMilliseconds:F2} ms");
+    Console.WriteLine($"Images:  {count:N0} from {(options.Images ?? "the MNIST test set (embedded)")}");
+    Console.WriteLine();
+
+    // Classify everything, in batches of --batch.
+    float[] probabilities = new float[count * MnistNet.OutputSize];
+    Terminal.WithProgress("classifying", report =>
+    {
+        for (int start = 0; start < count; start += options.Batch)
+        {
+            int rows = Math.Min(options.Batch, count - start);
+            net.Forward(images.AsSpan(start * MnistNet.InputSize, rows * MnistNet.InputSize), probabilities.AsSpan(start * MnistNet.OutputSize, rows * MnistNet.OutputSize));
+            report((double)(start + rows) / count);
+        }
+
+        return 0;
+    });
+
+    int[] predictions = Enumerable.Range(0, count).Select(i => ArgMax(probabilities.AsSpan(i * MnistNet.OutputSize, MnistNet.OutputSize))).ToArray();
+    int correct = predictions.Where((p, i) => p == labels[i]).Count();
+    double accuracy = count == 0 ? 0 : (double)correct / count;
+    int exitCode = 0;
+
+    Console.WriteLine("Accuracy");
+    Console.WriteLine($"  StaticNet  {accuracy:P2}  ({correct:N0} / {count:N0})");
+    if (options.UsesBundledData)
+    {
+        using var json = JsonDocument.Parse(Resource("mnist.pytorch.json"));
+        int pytorchCorrect = json.RootElement.GetProperty("correct").GetInt32();
+        int pytorchTotal = json.RootElement.GetProperty("total").GetInt32();
+        using var predictionStream = Resource("mnist.pytorch-predictions.bin");
+        byte[] pytorchPredictions = new byte[pytorchTotal];
+        predictionStream.ReadExactly(pytorchPredictions);
+        int agree = predictions.Where((p, i) => p == pytorchPredictions[i]).Count();
+        Console.WriteLine($"  PyTorch    {(double)pytorchCorrect / pytorchTotal:P2}  ({pytorchCorrect:N0} / {pytorchTotal:N0}, recorded by tools/train_mnist.py)");
+        Console.WriteLine($"  Same prediction as PyTorch for {agree:N0} of {count:N0} images");
+        if (correct < pytorchCorrect)
+        {
+            Console.WriteLine($"  FAIL: accuracy is below PyTorch's recorded {(double)pytorchCorrect / pytorchTotal:P2}");
+            exitCode = 3;
+        }
+    }
+
+    Console.WriteLine();
+    PrintLayerStatistics(net, images, Math.Min(count, 1000));
+    MeasureSpeed(net, images, count, options.Batch);
+
+    // A few digits: the first ones, plus the first mistake if there is one.
+    int[] shown = Enumerable.Range(0, Math.Min(options.Digits, count)).ToArray();
+    int mistake = Enumerable.Range(0, count).FirstOrDefault(i => predictions[i] != labels[i], -1);
+    if (mistake >= 0 && shown.Length > 0)
+    {
+        shown[^1] = mistake;
+    }
+
+    if (shown.Length > 0)
+    {
+        Console.WriteLine("Some digits");
+        string[] captions = shown.Select(i =>
+        {
+            int p = predictions[i];
+            string mark = p == labels[i] ? "✓" : $"✗ (is {labels[i]})";
+            return $"#{i}: {p} {probabilities[(i * MnistNet.OutputSize) + p]:P1} {mark}";
+        }).ToArray();
+        Terminal.DrawDigits(images, shown, captions);
+        Console.WriteLine();
+    }
+
+    Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:F2} s.");
+    return exitCode;
+}
+
+static void PrintLayerStatistics(MnistNet net, float[] images, int rows)
+{
+    if (rows == 0)
+    {
+        return;
+    }
+
+    Console.WriteLine($"Activations over the first {rows:N0} images (ForwardInspect)");
+    Console.WriteLine("  #  Layer            mean      std      min      max   zeros  dead units");
+    net.ForwardInspect(images.AsSpan(0, rows * MnistNet.InputSize), new float[rows * MnistNet.OutputSize], activation =>
+    {
+        LayerStatistics s = activation.Statistics();
+        Console.WriteLine($"  {activation.Position}  {activation.Layer,-15} {s.Mean,6:F3}  {s.StandardDeviation,7:F3}  {s.Min,7:F3}  {s.Max,7:F3}  {s.ZeroFraction,6:P0}  {s.DeadUnits,4} of {activation.Features}");
+    });
+    Console.WriteLine();
+}
+
+static void MeasureSpeed(MnistNet net, float[] images, int count, int batch)
+{
+    if (count == 0)
+    {
+        return;
+    }
+
+    // Batch 1: every call timed on its own, after a warm-up, so the median and the tail are real per-call latencies.
+    int samples = Math.Min(count, 10_000);
+    var latencies = new double[samples];
+    float[] output = new float[MnistNet.OutputSize];
+    for (int i = 0; i < Math.Min(samples, 2_000); i++)
+    {
+        net.Forward(images.AsSpan((i % count) * MnistNet.InputSize, MnistNet.InputSize), output);
+    }
+
+    Terminal.WithProgress("timing batch 1", report =>
+    {
+        for (int i = 0; i < samples; i++)
+        {
+            ReadOnlySpan<float> image = images.AsSpan(i * MnistNet.InputSize, MnistNet.InputSize);
+            long start = Stopwatch.GetTimestamp();
+            net.Forward(image, output);
+            latencies[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            if (i % 1000 == 0)
+            {
+                report((double)i / samples);
+            }
+        }
+
+        return 0;
+    });
+    Array.Sort(latencies);
+
+    // A large batch: as many whole passes as fit in about half a second.
+    int rows = Math.Min(batch, count);
+    float[] outputs = new float[rows * MnistNet.OutputSize];
+    net.Forward(images.AsSpan(0, rows * MnistNet.InputSize), outputs);
+    var throughput = Stopwatch.StartNew();
+    long done = 0;
+    while (throughput.Elapsed.TotalSeconds < 0.5)
+    {
+        net.Forward(images.AsSpan(0, rows * MnistNet.InputSize), outputs);
+        done += rows;
+    }
+
+    double seconds = throughput.Elapsed.TotalSeconds;
+    Console.WriteLine("Speed (one thread)");
+    Console.WriteLine($"  batch 1:      median {latencies[samples / 2]:F2} µs, p99 {latencies[(int)(samples * 0.99)]:F2} µs per sample ({samples:N0} calls)");
+    Console.WriteLine($"  batch {rows,-6:N0} {done / seconds / 1e6:F2} M samples/s, {done / seconds * MnistNet.FlopPerSample / 1e9:F1} GFLOP/s");
+    Console.WriteLine();
+}
+
+static int ArgMax(ReadOnlySpan<float> values)
+{
+    int best = 0;
+    for (int i = 1; i < values.Length; i++)
+    {
+        best = values[i] > values[best] ? i : best;
+    }
+
+    return best;
+}
+
+static Stream Resource(string name)
+    => Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+       ?? throw new InvalidDataException($"The sample was built without its embedded resource {name}.");
