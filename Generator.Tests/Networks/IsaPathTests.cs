@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using StaticNet.Generator.Tests.Support;
+
+namespace StaticNet.Generator.Tests.Networks;
+
+/// <summary>
+/// Every instruction-set path gives the same bits for whole networks. The kernels pick AVX-512, AVX2 or plain
+/// .NET when the JIT compiles them, so the only way to run a network on another path is another process: this
+/// test runs this assembly's <c>--isa-probe</c> entry point with .NET's switches (DOTNET_EnableAVX512=0,
+/// DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0) and compares its output with the same probe run here.
+/// </summary>
+public sealed class IsaPathTests
+{
+    public static TheoryData<string, string> Paths => new()
+    {
+        { "DOTNET_EnableAVX512", "AVX2" },
+        { "DOTNET_EnableAVX2", "scalar" },
+        { "DOTNET_EnableHWIntrinsic", "scalar" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task A_forced_path_gives_the_same_bits_as_this_process(string switchName, string expectedPath)
+    {
+        string here = Probe();
+        string assembly = typeof(IsaPathTests).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", ["exec", assembly, "--isa-probe"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment[switchName] = "0";
+        using Process child = Process.Start(start)!;
+        Task<string> output = child.StandardOutput.ReadToEndAsync();
+        Task<string> error = child.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await child.WaitForExitAsync(timeout.Token);
+        Assert.True(child.ExitCode == 0, $"the probe failed: {await error}");
+        string there = await output;
+
+        Assert.StartsWith($"path: {expectedPath}\n", there);
+        Assert.Equal(Body(here), Body(there));
+    }
+
+    /// <summary>Runs every test network on fixed weights and inputs (NaN and ±∞ included) and prints the bits.</summary>
+    internal static string Probe()
+    {
+        var text = new StringBuilder();
+        text.Append("path: ").Append(Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "scalar").Append('\n');
+        foreach (NetworkTests.Case c in NetworkTests.Cases.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var random = new Random(c.Name.Length);
+            var forward = c.Load(RandomWeights.File(c.Layers, RandomWeights.For(c.Layers, random)));
+            int inputSize = new ReferenceNetwork(c.Layers, new Dictionary<string, float[]>()).InputSize;
+            foreach (int batch in new[] { 1, 3, 40 })
+            {
+                float[] inputs = RandomWeights.Inputs(batch * inputSize, random, scale: 4);
+                inputs[0] = float.NaN;
+                inputs[^1] = batch == 3 ? float.NegativeInfinity : 1e30f;
+                text.Append(c.Name).Append(' ').Append(batch).Append(": ");
+                foreach (float y in forward(inputs))
+                {
+                    text.Append(BitConverter.SingleToInt32Bits(y).ToString("x8")).Append(' ');
+                }
+
+                text.Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Body(string probe) => probe[(probe.IndexOf('\n') + 1)..];
+}
