@@ -50,6 +50,7 @@ public static class Program
             case nameof(PeakBenchmarks.L2Read):
                 return (PeakBenchmarks.L2Bytes, "GB/s");
             case nameof(KernelBenchmarks.Dense):
+            case nameof(ParallelBenchmarks.DenseParallel):
                 (int k, int n) = KernelBenchmarks.Size((string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)]);
                 int rows = (int)benchmark.Parameters[nameof(KernelBenchmarks.Rows)];
                 return (2.0 * k * n * rows, "GFLOP/s");
@@ -73,7 +74,7 @@ public static class Program
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}");
         Console.WriteLine(peak is null ? "FP32 peak: not measured" : string.Create(inv, $"FP32 peak (one core, zmm FMA): {peak:F1} GFLOP/s"));
         Console.WriteLine(l2 is null ? "L2 read: not measured" : string.Create(inv, $"L2 read (512 KB): {l2:F1} GB/s"));
-        foreach ((Summary summary, BenchmarkReport report) in reports.Where(x => x.Report.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(KernelBenchmarks.Dense)))
+        foreach ((Summary summary, BenchmarkReport report) in reports.Where(x => x.Report.BenchmarkCase.Descriptor.WorkloadMethod.Name is nameof(KernelBenchmarks.Dense) or nameof(ParallelBenchmarks.DenseParallel)))
         {
             if (report.ResultStatistics is null)
             {
@@ -87,10 +88,11 @@ public static class Program
             double gflops = Work(benchmark).Amount / ns;
             (int k, int n) = KernelBenchmarks.Size(shape);
             double weightBytes = 4.0 * k * ((n + 15) / 16 * 16);
-            string ofPeak = peak is null ? "" : string.Create(inv, $", {100 * gflops / peak:F1}% of peak");
+            string ofPeak = peak is null ? "" : string.Create(inv, $", {100 * gflops / peak:F1}% of one core's peak");
             string stream = rows == 1 ? string.Create(inv, $", weights streamed at {weightBytes / ns:F1} GB/s") : "";
             long allocated = report.GcStats.GetBytesAllocatedPerOperation(benchmark) ?? -1;
-            Console.WriteLine(string.Create(inv, $"Dense {shape,-9} rows {rows,3}: {ns,12:F0} ns, {gflops,6:F1} GFLOP/s{ofPeak}{stream}, allocated {allocated} B/op"));
+            string name = benchmark.Descriptor.WorkloadMethod.Name;
+            Console.WriteLine(string.Create(inv, $"{name,-13} {shape,-9} rows {rows,3}: {ns,12:F0} ns, {gflops,6:F1} GFLOP/s{ofPeak}{stream}, allocated {allocated} B/op"));
         }
     }
 }
