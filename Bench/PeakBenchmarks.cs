@@ -19,6 +19,9 @@ public unsafe class PeakBenchmarks : IDisposable
     /// <summary>FLOPs per call of <see cref="FmaPeak"/>: rounds × 24 chains × 16 lanes × 2.</summary>
     public const double FmaFlops = FmaRounds * 24.0 * 16 * 2;
 
+    /// <summary>FLOPs per call of <see cref="FmaPeak256"/>: rounds × 12 chains × 8 lanes × 2.</summary>
+    public const double Fma256Flops = FmaRounds * 12.0 * 8 * 2;
+
     /// <summary>Bytes read per call of <see cref="L2Read"/>: more than L1D (48 KB), half of L2 (1 MB).</summary>
     public const int L2Bytes = 512 * 1024;
 
@@ -83,6 +86,37 @@ public unsafe class PeakBenchmarks : IDisposable
         Vector512<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
             + ((a12 + a13) + (a14 + a15)) + ((a16 + a17) + (a18 + a19)) + ((a20 + a21) + (a22 + a23));
         return Vector512.Sum(sum);
+    }
+
+    /// <summary>
+    /// The AVX2 peak, for the AVX2 path (<c>DOTNET_EnableAVX512=0</c>): 12 independent ymm chains, within the
+    /// 16 registers AVX2 has and still more than FMA latency × pipes.
+    /// </summary>
+    [Benchmark]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float FmaPeak256()
+    {
+        Vector256<float> m = Vector256.Create(0.999999f);
+        Vector256<float> c = Vector256.Create(1e-6f);
+        Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (int i = 0; i < FmaRounds; i++)
+        {
+            a0 = Vector256.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector256.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector256.FusedMultiplyAdd(a10, m, c);
+            a11 = Vector256.FusedMultiplyAdd(a11, m, c);
+        }
+
+        return Vector256.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11)));
     }
 
     /// <summary>Reads a 512 KB buffer (resident in L2 after the first call) with 8 independent add chains.</summary>
