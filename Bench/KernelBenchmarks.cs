@@ -77,4 +77,43 @@ public class KernelBenchmarks
             DenseKernel.Forward<Square1024, ReLUActivation>(_input, _output, Rows, _weights!);
         }
     }
+
+    /// <summary>The same call through <see cref="ParallelRows"/>.</summary>
+    public void RunParallel()
+    {
+        if (Shape == "784x128")
+        {
+            ParallelRows.Forward<Mnist784x128, ReLUActivation>(_input, _output, Rows, _weights!);
+        }
+        else
+        {
+            ParallelRows.Forward<Square1024, ReLUActivation>(_input, _output, Rows, _weights!);
+        }
+    }
+}
+
+/// <summary><see cref="ParallelRows"/> on the large batches, to set against <see cref="KernelBenchmarks"/>.</summary>
+[MemoryDiagnoser]
+public class ParallelBenchmarks
+{
+    private readonly KernelBenchmarks _data = new();
+
+    /// <summary>K × N.</summary>
+    [Params("784x128", "1024x1024")]
+    public string Shape { get; set; } = "784x128";
+
+    /// <summary>Rows per call.</summary>
+    [Params(64, 256)]
+    public int Rows { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _data.Shape = Shape;
+        _data.Rows = Rows;
+        _data.Setup();
+    }
+
+    [Benchmark]
+    public void DenseParallel() => _data.RunParallel();
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Reflection;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using StaticNet.Kernels;
 

@@ -13,6 +13,12 @@ namespace StaticNet.Kernels;
 /// each row, acc = 0; for k = 0..K−1 in order, acc = fma(x[k], W[o,k], acc); then y = act(acc + b[o]).
 /// One accumulator per output, walked in input order, is what lets a one-sample kernel, a many-sample
 /// register-blocked kernel and the scalar fallback agree exactly, whatever the batch size or thread count.
+/// <para>
+/// Paths: AVX-512 (<c>DenseKernel.Vector512.cs</c>), AVX2 + FMA (<c>DenseKernel.Vector256.cs</c>) and the
+/// scalar loop below, chosen by <see cref="Forward{TShape, TActivation}"/> from JIT-time constants, so the
+/// untaken paths are not even compiled. Their speed comes only from holding many outputs' accumulators in
+/// registers at once (register blocking across outputs and rows), never from reordering a sum.
+/// </para>
 /// </remarks>
 public static partial class DenseKernel
 {
