@@ -48,6 +48,14 @@ public sealed partial class NetworkGenerator
         var declaration = (TypeDeclarationSyntax)context.TargetNode;
         var type = (INamedTypeSymbol)context.TargetSymbol;
 
+        // A declaration the parser could not read (a missing name, a broken namespace) already has the compiler's
+        // syntax error; generating code for it would only add errors in generated files.
+        string? @namespace = NamespaceOf(type);
+        if (declaration.Identifier.IsMissing || !IsIdentifierPath(type.Name) || (@namespace is not null && !IsIdentifierPath(@namespace)))
+        {
+            return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         // Layers on several partial declarations: report once, from the first declaration that has a Dense.
         var declarationsWithLayers = DeclarationsWithLayers(type, cancellationToken);
         if (declarationsWithLayers.Count > 1)
@@ -92,8 +100,8 @@ public sealed partial class NetworkGenerator
         NetworkSpec? spec = hasErrors || layers is null
             ? null
             : new NetworkSpec(
-                type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-                type.Name,
+                @namespace is null ? null : string.Join(".", @namespace.Split('.').Select(EscapeKeyword)),
+                EscapeKeyword(type.Name),
                 type.IsRecord ? "record" : "class",
                 new EquatableArray<LayerSpec>(layers),
                 Weights: null);
@@ -165,6 +173,25 @@ public sealed partial class NetworkGenerator
 
         return result;
     }
+
+    /// <summary>The namespace as plain names joined by dots (ToDisplayString would already add @ to keywords).</summary>
+    private static string? NamespaceOf(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            parts.Insert(0, ns.Name);
+        }
+
+        return parts.Count == 0 ? null : string.Join(".", parts);
+    }
+
+    private static bool IsIdentifierPath(string name)
+        => name.Length > 0 && name.Split('.').All(part => SyntaxFacts.IsValidIdentifier(part));
+
+    /// <summary><c>class @class</c> is legal C#; the generated declaration must keep the @.</summary>
+    private static string EscapeKeyword(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string? DescribeUnsupportedType(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {

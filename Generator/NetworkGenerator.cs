@@ -63,7 +63,7 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(specs, static (output, spec) =>
         {
-            string hintName = spec.FullName;
+            string hintName = spec.FullName.Replace("@", string.Empty);
             output.AddSource(hintName + ".g.cs", Emit(spec));
             if (spec.Weights is not null)
             {
