@@ -75,7 +75,38 @@ public sealed class IsaPathTests
             }
         }
 
+        // Kernels on their own, through the dispatcher, at shapes and activations the networks above do not use.
+        foreach ((int inputs, int outputs, string activation, int rows) in new[] { (784, 128, "ReLU", 9), (128, 64, "Sigmoid", 17), (64, 10, "Tanh", 33), (97, 257, "LeakyReLU", 7), (33, 17, "Identity", 5) })
+        {
+            var random = new Random(inputs + outputs + rows);
+            var (weight, bias) = Kernels.KernelPaths.RandomLayer(random, inputs, outputs);
+            float[] x = Kernels.KernelPaths.RandomValues(random, rows * inputs, 3f);
+            x[0] = float.NaN;
+            x[^1] = float.PositiveInfinity;
+            var y = new float[rows * outputs];
+            Kernels.KernelPaths.Dense(inputs, outputs, activation)(Kernels.KernelPath.Dispatch, x, y, rows, StaticNet.Kernels.DenseWeights.Pack(weight, bias, inputs, outputs));
+            Append($"dense {inputs}x{outputs} {activation} {rows}", y);
+        }
+
+        foreach (int features in new[] { 10, 1000 })
+        {
+            float[] logits = Kernels.KernelPaths.RandomValues(new Random(features), 7 * features, 50f);
+            StaticNet.Kernels.SoftmaxKernel.Apply(logits, features);
+            Append($"softmax {features}", logits);
+        }
+
         return text.ToString();
+
+        void Append(string label, float[] values)
+        {
+            text.Append(label).Append(": ");
+            foreach (float v in values)
+            {
+                text.Append(BitConverter.SingleToInt32Bits(v).ToString("x8")).Append(' ');
+            }
+
+            text.Append('\n');
+        }
     }
 
     private static string Body(string probe) => probe[(probe.IndexOf('\n') + 1)..];
