@@ -61,3 +61,14 @@ internal static class Layers
  Dense(24, 10, Bias = false, Name = "layer2"), BatchNorm(10, Name = "bn2"), Tanh,
  Dense(10, 4, Name = "head"), Softmax]
 public partial class NamedEmbedded;
+
+/// <summary>Logits straight into Softmax, for extreme-value tests.</summary>
+[Dense(4, 3), Softmax]
+public partial class LogitNet;
+
+/// <summary>Saturating activations, for extreme-value tests.</summary>
+[Dense(2, 2), Sigmoid]
+public partial class SigmoidNet;
+
+[Dense(2, 2), Tanh]
+public partial class TanhNet;
