@@ -11,6 +11,7 @@ public sealed partial class NetworkGenerator
     private const string Kernels = "global::StaticNet.Kernels";
     private const string ReadOnlySpanOfFloat = "global::System.ReadOnlySpan<float>";
     private const string SpanOfFloat = "global::System.Span<float>";
+    private const string OptimizeNow = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     internal static string Emit(NetworkSpec network)
     {
@@ -48,7 +49,7 @@ public sealed partial class NetworkGenerator
 
         w.Line("/// </code>");
         w.Line("/// </summary>");
-        using (w.Block($"partial {network.TypeKeyword} {network.TypeName}"))
+        using (w.Block($"partial {network.TypeKeyword} {network.TypeName} : global::StaticNet.INetwork"))
         {
             EmitConstants(w, network, plan, summary);
             EmitSampleTypes(w, network);
@@ -81,6 +82,12 @@ public sealed partial class NetworkGenerator
         w.Line();
         w.Line($"/// <summary>Rows that go through all layers together; their activations take {Literals.Grouped((long)plan.RowsPerBlock * plan.ScratchFloatsPerRow * sizeof(float))} bytes.</summary>");
         w.Line($"private const int RowsPerBlock = {plan.RowsPerBlock};");
+        w.Line();
+        w.Line("static int global::StaticNet.INetwork.InputFeatures => InputSize;");
+        w.Line();
+        w.Line("static int global::StaticNet.INetwork.OutputFeatures => OutputSize;");
+        w.Line();
+        w.Line("static long global::StaticNet.INetwork.FlopPerRow => FlopPerSample;");
         w.Line();
     }
 
@@ -210,6 +217,8 @@ public sealed partial class NetworkGenerator
         w.Line("/// each sample's result does not depend on the batch size or the instruction set used.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>");
+        // Fully optimised from the first call: no tier-0 code or on-stack replacement on the hot path.
+        w.Line(OptimizeNow);
         using (w.Block($"public void Forward({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs)"))
         {
             w.Line($"int batch = {Kernels}.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);");
@@ -221,7 +230,16 @@ public sealed partial class NetworkGenerator
         }
 
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs a large batch on every core: each core takes a share of the rows through all the layers. Same results,");
+        w.Line("/// bit for bit, as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this");
+        w.Line("/// falls back to for small batches or while another parallel call holds the cores. Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>");
+        w.Line($"public void ForwardParallel({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs) => {Kernels}.ParallelBatch.Forward(this, inputs, outputs);");
+        w.Line();
         w.Line("/// <summary>Runs one sample; the sizes are checked by the types, so this cannot fail.</summary>");
+        w.Line(OptimizeNow);
         using (w.Block("public Output Forward(in Input input)"))
         {
             w.Line("Output output = default;");
@@ -231,6 +249,7 @@ public sealed partial class NetworkGenerator
 
         w.Line();
         w.Line($"/// <summary>Runs up to <see cref=\"RowsPerBlock\"/> rows through every layer; <paramref name=\"x\"/> and <paramref name=\"y\"/> hold exactly <paramref name=\"rows\"/> rows.</summary>");
+        w.Line(OptimizeNow);
         using (w.Block($"private void ForwardBlock({ReadOnlySpanOfFloat} x, {SpanOfFloat} y, int rows)"))
         {
             if (plan.Buffers.Count > 0 && !plan.OnStack)

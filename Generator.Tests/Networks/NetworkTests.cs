@@ -193,3 +193,50 @@ public sealed class NetworkTests
         return bits;
     }
 }
+
+/// <summary>ForwardParallel: every core, the same bits, no allocation.</summary>
+public sealed class ParallelTests
+{
+    [Fact]
+    public void ForwardParallel_gives_Forwards_bits_and_allocates_nothing()
+    {
+        var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));
+        foreach (int batch in new[] { 1, 17, 999, 4096 })
+        {
+            float[] inputs = RandomWeights.Inputs(batch * MnistNet.InputSize, new Random(batch));
+            float[] one = new float[batch * MnistNet.OutputSize], all = new float[batch * MnistNet.OutputSize];
+            net.Forward(inputs, one);
+            net.ForwardParallel(inputs, all);
+            net.ForwardParallel(inputs, all);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            net.ForwardParallel(inputs, all);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(NetworkTests.Bits(one), NetworkTests.Bits(all));
+        }
+    }
+
+    [Fact]
+    public void ForwardParallel_checks_span_lengths()
+    {
+        var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));
+        Assert.Throws<ArgumentException>(() => net.ForwardParallel(new float[100 * 784], new float[99 * 10]));
+    }
+
+    [Fact]
+    public void A_batch_of_100000_works()
+    {
+        var tensors = RandomWeights.For(Layers.SeqMlp, new Random(22));
+        var net = SeqMlp.Load(RandomWeights.File(Layers.SeqMlp, tensors));
+        float[] inputs = RandomWeights.Inputs(100_000 * SeqMlp.InputSize, new Random(23));
+        float[] outputs = new float[100_000 * SeqMlp.OutputSize];
+        net.ForwardParallel(inputs, outputs);
+        var reference = new ReferenceNetwork(Layers.SeqMlp, tensors);
+        foreach (int row in new[] { 0, 31_337, 99_999 })
+        {
+            ReferenceNetwork.AssertClose(
+                reference.Forward(inputs.AsSpan(row * SeqMlp.InputSize, SeqMlp.InputSize).ToArray()),
+                outputs.AsSpan(row * SeqMlp.OutputSize, SeqMlp.OutputSize).ToArray(),
+                $"row {row}");
+        }
+    }
+}

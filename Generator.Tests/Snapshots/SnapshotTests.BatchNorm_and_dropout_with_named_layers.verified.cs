@@ -38,7 +38,7 @@ namespace Models;
 /// Total: 664 parameters, 2,928 bytes of float32 tensors, 1,136 FLOP per sample
 /// </code>
 /// </summary>
-partial class Classifier
+partial class Classifier : global::StaticNet.INetwork
 {
     /// <summary>Features per sample fed to the first layer.</summary>
     public const int InputSize = 12;
@@ -57,6 +57,12 @@ partial class Classifier
 
     /// <summary>Rows that go through all layers together; their activations take 4,352 bytes.</summary>
     private const int RowsPerBlock = 32;
+
+    static int global::StaticNet.INetwork.InputFeatures => InputSize;
+
+    static int global::StaticNet.INetwork.OutputFeatures => OutputSize;
+
+    static long global::StaticNet.INetwork.FlopPerRow => FlopPerSample;
 
     /// <summary>One sample's input: exactly <see cref="InputSize"/> floats, usable as a span.</summary>
     [global::System.Runtime.CompilerServices.InlineArray(InputSize)]
@@ -125,6 +131,7 @@ partial class Classifier
     /// each sample's result does not depend on the batch size or the instruction set used.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
@@ -135,7 +142,16 @@ partial class Classifier
         }
     }
 
+    /// <summary>
+    /// Runs a large batch on every core: each core takes a share of the rows through all the layers. Same results,
+    /// bit for bit, as <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, which this
+    /// falls back to for small batches or while another parallel call holds the cores. Allocates nothing.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>
+    public void ForwardParallel(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => global::StaticNet.Kernels.ParallelBatch.Forward(this, inputs, outputs);
+
     /// <summary>Runs one sample; the sizes are checked by the types, so this cannot fail.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Output Forward(in Input input)
     {
         Output output = default;
@@ -144,6 +160,7 @@ partial class Classifier
     }
 
     /// <summary>Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly <paramref name="rows"/> rows.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
     {
         global::System.Span<float> layer0Output = stackalloc float[rows * 24]; // the output of layer 0, Dense(12, 24)
