@@ -57,7 +57,8 @@ public sealed partial class NetworkGenerator
         }
     }
 
-    internal static ResolvedNetwork ResolveWeights(NetworkSpec spec, WeightsRequest? request, ImmutableArray<WeightsFile> files)
+    internal static ResolvedNetwork ResolveWeights(
+        NetworkSpec spec, WeightsRequest? request, ImmutableArray<WeightsFile> files, ImmutableArray<string> rawWeightsFiles)
     {
         if (request is null)
         {
@@ -67,7 +68,9 @@ public sealed partial class NetworkGenerator
         WeightsFile? file = files.FirstOrDefault(f => f.Matches(request.Path));
         if (file is null)
         {
-            return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsFileNotFound, request.Location, request.Path));
+            bool listed = rawWeightsFiles.Any(path => new WeightsFile(path, string.Empty, null).Matches(request.Path));
+            return Failed(DiagnosticInfo.Create(
+                listed ? DiagnosticDescriptors.WeightsBuildStepMissing : DiagnosticDescriptors.WeightsFileNotFound, request.Location, request.Path));
         }
 
         if (file.Error is not null)

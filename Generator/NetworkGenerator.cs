@@ -50,10 +50,17 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.WeightsFiles)
             .Collect();
 
+        // The .safetensors items themselves, by path only: to tell "not listed" from "listed, but the build step did not run".
+        IncrementalValueProvider<ImmutableArray<string>> rawWeightsFiles = context.AdditionalTextsProvider
+            .Where(static file => file.Path.EndsWith(".safetensors", System.StringComparison.OrdinalIgnoreCase))
+            .Select(static (file, _) => file.Path)
+            .Collect();
+
         IncrementalValuesProvider<ResolvedNetwork> networks = parsed
             .Where(static result => result.Spec is not null)
             .Combine(weightsFiles)
-            .Select(static (pair, _) => ResolveWeights(pair.Left.Spec!, pair.Left.Weights, pair.Right))
+            .Combine(rawWeightsFiles)
+            .Select(static (pair, _) => ResolveWeights(pair.Left.Left.Spec!, pair.Left.Left.Weights, pair.Left.Right, pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
 
         IncrementalValuesProvider<NetworkSpec> specs = networks

@@ -48,6 +48,16 @@ public sealed class WeightsTests
         Assert.DoesNotContain("Tiny.TinyNet.g.cs", run.Sources.Keys);
     }
 
+    [Fact]
+    public void SNN023_a_listed_weights_file_without_the_build_step_says_to_import_the_targets()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Network, new InMemoryAdditionalText("/src/tiny.safetensors", "\u0001binary"));
+        var d = Located.From(run, run.GeneratorDiagnostics.Single());
+        Assert.Equal("SNN023", d.Id);
+        Assert.Equal("Weights(\"tiny.safetensors\")", d.Text);
+        Assert.Contains("StaticNet.targets", d.Message);
+    }
+
     [Theory]
     [InlineData("out.weight", new[] { 1, 3 }, "'out.weight' has shape (1, 3); expected (1, 2)")]
     [InlineData("0.bias", null, "'0.bias' with shape (2) is missing")]

@@ -86,6 +86,11 @@ internal static class DiagnosticDescriptors
         "Weights file is not valid safetensors",
         "The weights file '{0}' could not be read: {1}");
 
+    public static readonly DiagnosticDescriptor WeightsBuildStepMissing = Error(
+        "SNN023",
+        "StaticNet's build step did not run",
+        "The weights file '{0}' is an AdditionalFiles item, but StaticNet's build step did not hand it to the generator; with project references instead of the StaticNet package, add <Import Project=\"path/to/Runtime/build/StaticNet.targets\" /> to the project file");
+
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
 
