@@ -1,15 +1,13 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text;
+using StaticNet.Generator.Tests.Weights;
 
 namespace StaticNet.Generator.Tests.Support;
 
 /// <summary>
-/// Writes safetensors files the way the official writer does (JSON header padded with spaces to 8 bytes,
-/// <c>__metadata__</c>, tensors back to back), independently of the reader under test.
+/// Float tensors to a safetensors file in F32, F16 or BF16, through <see cref="SafetensorsTestWriter"/> (which
+/// writes the format independently of the reader under test), plus the rounding each dtype applies.
 /// </summary>
 internal static class SafetensorsWriter
 {
@@ -17,32 +15,21 @@ internal static class SafetensorsWriter
 
     public static byte[] Write(IEnumerable<Tensor> tensors, string dtype = "F32")
     {
-        var list = tensors.ToList();
-        var header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
-        var data = new MemoryStream();
-        foreach (Tensor tensor in list)
+        var writer = new SafetensorsTestWriter { Metadata = new() { ["format"] = "pt" } };
+        foreach (Tensor tensor in tensors)
         {
-            long begin = data.Length;
-            foreach (float value in tensor.Values)
+            long[] shape = tensor.Shape.Select(d => (long)d).ToArray();
+            _ = dtype switch
             {
-                WriteValue(data, value, dtype);
-            }
-
-            header.Append($",\"{tensor.Name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(",", tensor.Shape)}],\"data_offsets\":[{begin},{data.Length}]}}");
+                "F32" => writer.AddF32(tensor.Name, shape, tensor.Values),
+                "F16" => writer.AddF16(tensor.Name, shape, tensor.Values.Select(v => (Half)v).ToArray()),
+                // Truncation, so RoundTo can mirror it exactly.
+                "BF16" => writer.AddBF16(tensor.Name, shape, tensor.Values.Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray()),
+                _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+            };
         }
 
-        header.Append('}');
-        while ((8 + Encoding.UTF8.GetByteCount(header.ToString())) % 8 != 0)
-        {
-            header.Append(' ');
-        }
-
-        byte[] json = Encoding.UTF8.GetBytes(header.ToString());
-        var file = new byte[8 + json.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)json.Length);
-        json.CopyTo(file, 8);
-        data.ToArray().CopyTo(file, 8 + json.Length);
-        return file;
+        return writer.ToArray();
     }
 
     /// <summary>The value a tensor stored as <paramref name="dtype"/> decodes to.</summary>
@@ -53,27 +40,4 @@ internal static class SafetensorsWriter
         "BF16" => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(value) & unchecked((int)0xFFFF0000)),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
-
-    private static void WriteValue(Stream stream, float value, string dtype)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        switch (dtype)
-        {
-            case "F32":
-                BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-                stream.Write(bytes[..4]);
-                break;
-            case "F16":
-                BinaryPrimitives.WriteHalfLittleEndian(bytes, (Half)value);
-                stream.Write(bytes[..2]);
-                break;
-            case "BF16":
-                // Truncation, so RoundTo can mirror it exactly.
-                BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16));
-                stream.Write(bytes[..2]);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(dtype));
-        }
-    }
 }
