@@ -27,11 +27,14 @@ internal static class GeneratorHarness
     });
 
     public static CSharpCompilation CreateCompilation(params string[] sources)
+        => CreateCompilation(OutputKind.DynamicallyLinkedLibrary, sources);
+
+    public static CSharpCompilation CreateCompilation(OutputKind kind, params string[] sources)
         => CSharpCompilation.Create(
             "UserAssembly",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: i == 0 ? "Network.cs" : $"Network{i}.cs")),
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null)
         => CSharpGeneratorDriver.Create(
@@ -44,8 +47,11 @@ internal static class GeneratorHarness
         => Run(new[] { source }, additionalTexts);
 
     public static GeneratorRun Run(string[] sources, params AdditionalText[] additionalTexts)
+        => Run(OutputKind.DynamicallyLinkedLibrary, sources, additionalTexts);
+
+    public static GeneratorRun Run(OutputKind kind, string[] sources, params AdditionalText[] additionalTexts)
     {
-        CSharpCompilation compilation = CreateCompilation(sources);
+        CSharpCompilation compilation = CreateCompilation(kind, sources);
         GeneratorDriver driver = CreateDriver(additionalTexts)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
