@@ -28,6 +28,10 @@ public partial class WideOdd;
 [Dense(5, 8192), ReLU, Dense(8192, 3)]
 public partial class Wide8192;
 
+/// <summary>A 4096-wide layer between two 1-wide ones.</summary>
+[Dense(1, 4096), Tanh, Dense(4096, 1)]
+public partial class Wide4096;
+
 /// <summary>The reference's view of the same networks.</summary>
 internal static class Layers
 {
@@ -53,6 +57,8 @@ internal static class Layers
         [RefLayer.Dense(97, 257), RefLayer.Act("ReLU"), RefLayer.Dense(257, 31), RefLayer.Act("LeakyReLU", 0.01f), RefLayer.Dense(31, 1), RefLayer.Act("Sigmoid")];
 
     public static readonly RefLayer[] Wide8192 = [RefLayer.Dense(5, 8192), RefLayer.Act("ReLU"), RefLayer.Dense(8192, 3)];
+
+    public static readonly RefLayer[] Wide4096 = [RefLayer.Dense(1, 4096), RefLayer.Act("Tanh"), RefLayer.Dense(4096, 1)];
 }
 
 /// <summary>The "named" PyTorch fixture, embedded at compile time.</summary>
