@@ -220,9 +220,10 @@ public sealed partial class NetworkGenerator
             return "file-local";
         }
 
-        if (type.IsRecord && type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is RecordDeclarationSyntax { ParameterList: not null }))
+        // The generated constructor would have to chain to the primary one, whose parameters it cannot know.
+        if (type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null }))
         {
-            return "a record with a primary constructor";
+            return "declared with a primary constructor";
         }
 
         return null;

@@ -110,6 +110,7 @@ public sealed class DiagnosticTests
     [InlineData("[Dense(4, 2)] public static partial class Net { }", "static")]
     [InlineData("[Dense(4, 2)] public abstract partial class Net { }", "abstract")]
     [InlineData("[Dense(4, 2)] public partial record Net(int X);", "primary constructor")]
+    [InlineData("[Dense(4, 2)] public partial class Net(int x) { public int X => x; }", "primary constructor")]
     public void SNN008_unsupported_classes_are_reported_on_the_class_name(string declaration, string why)
     {
         var d = Single("using StaticNet;\n" + declaration, "SNN008");

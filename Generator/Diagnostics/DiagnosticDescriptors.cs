@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
         "SNN008",
         "Unsupported network class",
-        "The network class '{0}' is {1}; StaticNet networks must be non-generic, non-static, non-abstract top-level classes");
+        "The network class '{0}' is {1}; StaticNet networks must be non-generic, non-static, non-abstract top-level classes without a primary constructor");
 
     public static readonly DiagnosticDescriptor InvalidArguments = Error(
         "SNN009",
