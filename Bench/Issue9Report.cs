@@ -24,7 +24,7 @@ internal static class Issue9Report
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private sealed record Case(string Network, int Batch, string Method, double Median, double Min, long Allocated);
+    private sealed record Case(string Network, int Batch, string Method, double Median, double Min, long Allocated, double? Others);
 
     public static void Print(IReadOnlyList<BenchmarkReport> reports, string torch, bool quick, TimeSpan elapsed)
     {
@@ -36,7 +36,9 @@ internal static class Issue9Report
                 r.BenchmarkCase.Descriptor.WorkloadMethod.Name,
                 r.ResultStatistics!.Median,
                 r.ResultStatistics.Min,
-                r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? -1))
+                r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? -1,
+                MachineLoad.Read(NetworkBenchmarks.CaseName(r.BenchmarkCase.Descriptor.WorkloadMethod.Name,
+                    (string)r.BenchmarkCase.Parameters[nameof(NetworkBenchmarks.Network)], (int)r.BenchmarkCase.Parameters[nameof(NetworkBenchmarks.Batch)]))))
             .ToList();
         if (cases.Count == 0)
         {
@@ -62,8 +64,15 @@ internal static class Issue9Report
             string.Create(Inv, $"FP32 peak of one core ({peakMethod}, same run): **{peak.Value.Median:F1} GFLOP/s** median, {peak.Value.Best:F1} best iteration."));
         Line(l2 is null ? "L2 read bandwidth: not measured in this run." :
             string.Create(Inv, $"L2 read bandwidth of one core (512 KB, same run): **{l2.Value.Median:F1} GB/s** median, {l2.Value.Best:F1} best iteration."));
+        var others = cases.Where(c => c.Others is not null).Select(c => c.Others!.Value).ToList();
+        if (others.Count > 0)
+        {
+            Line(string.Create(Inv, $"Other processes on the machine while the cases ran: {others.Average():F2} cores on average, cases ≥ 0.25 cores: {others.Count(o => o >= 0.25)} of {others.Count}, most {others.Max():F2}."));
+        }
+
         Line();
         Line("Times are medians per call. GFLOP/s counts 2·Σ K·N per sample. % peak: of the one-core FP32 peak above (so the parallel rows can exceed 100%).");
+        Line(string.Create(Inv, $"\"Others' CPU\": CPU time other processes used while the case ran, in cores of the {Environment.ProcessorCount} (from /proc/stat): a row with a high figure was slowed by them (this machine is shared)."));
         Line("\"vs StaticNet\": how many times longer the contender takes than StaticNet `Forward` (one-thread contenders) or `ForwardParallel` (ONNX Runtime's all-core variant); on the `ForwardParallel` row, its speed-up over `Forward` (1 → 2 cores).");
 
         foreach (string network in cases.Select(c => c.Network).Distinct())
@@ -73,8 +82,8 @@ internal static class Issue9Report
             Line();
             Line(string.Create(Inv, $"### {network}: {shape[0].Inputs}→{string.Join("→", shape.Select(s => s.Outputs))}, softmax ({flop:N0} FLOP and {Model.Bytes(network):N0} bytes of weights per sample)"));
             Line();
-            Line("| Batch | Contender | Time/call | ns/sample | GFLOP/s | % peak | vs StaticNet | Allocated/call |");
-            Line("|---:|---|---:|---:|---:|---:|---:|---:|");
+            Line("| Batch | Contender | Time/call | ns/sample | GFLOP/s | % peak | vs StaticNet | Allocated/call | Others' CPU |");
+            Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
             foreach (int batch in cases.Where(c => c.Network == network).Select(c => c.Batch).Distinct().Order())
             {
                 var row = cases.Where(c => c.Network == network && c.Batch == batch).ToDictionary(c => c.Method);
@@ -84,7 +93,7 @@ internal static class Issue9Report
                     double gflops = flop * (double)batch / c.Median;
                     string ofPeak = peak is null ? "–" : string.Create(Inv, $"{100 * gflops / peak.Value.Median:F1}%");
                     string versus = Versus(row, c);
-                    Line(string.Create(Inv, $"| {batch} | {Label(method)} | {Time(c.Median)} | {c.Median / batch:N1} | {gflops:F1} | {ofPeak} | {versus} | {Bytes(c.Allocated)} |"));
+                    Line(string.Create(Inv, $"| {batch} | {Label(method)} | {Time(c.Median)} | {c.Median / batch:N1} | {gflops:F1} | {ofPeak} | {versus} | {Bytes(c.Allocated)} | {(c.Others is null ? "–" : c.Others.Value.ToString("F2", Inv))} |"));
                 }
             }
         }
@@ -142,6 +151,11 @@ internal static class Issue9Report
                 .Where(x => x.s is not null)
                 .Select(x => (x.c.Network, x.c.Batch, Ratio: x.c.Median / x.s!.Median))
                 .ToList();
+            if (ratios.Count == 0)
+            {
+                continue;
+            }
+
             var worst = ratios.MinBy(r => r.Ratio);
             Line(string.Create(Inv,
                 $"| Every batch: faster than {Label(rival)} (one thread each) | {ratios.Count(r => r.Ratio > 1)} of {ratios.Count} cases; smallest lead {worst.Ratio:F2}× ({worst.Network}, batch {worst.Batch}) | {Met(ratios.All(r => r.Ratio > 1))} |"));
@@ -160,8 +174,11 @@ internal static class Issue9Report
         }
 
         var ours = cases.Where(c => c.Method is nameof(NetworkBenchmarks.StaticNet) or nameof(NetworkBenchmarks.StaticNetParallel)).ToList();
-        long maxAllocated = ours.Max(c => c.Allocated);
-        Line($"| Zero allocation (`Forward` and `ForwardParallel`, every batch) | {ours.Count(c => c.Allocated == 0)} of {ours.Count} cases at 0 B/call (most: {Bytes(maxAllocated)}) | {Met(ours.All(c => c.Allocated == 0))} |");
+        if (ours.Count > 0)
+        {
+            long maxAllocated = ours.Max(c => c.Allocated);
+            Line($"| Zero allocation (`Forward` and `ForwardParallel`, every batch) | {ours.Count(c => c.Allocated == 0)} of {ours.Count} cases at 0 B/call (most: {Bytes(maxAllocated)}) | {Met(ours.All(c => c.Allocated == 0))} |");
+        }
 
         var scaling = cases.Where(c => c.Method == nameof(NetworkBenchmarks.StaticNetParallel))
             .Select(c => (c, s: cases.FirstOrDefault(s => s.Network == c.Network && s.Batch == c.Batch && s.Method == nameof(NetworkBenchmarks.StaticNet))))

@@ -28,6 +28,8 @@ public class NetworkBenchmarks
     private IContender? _contender;
     private Model? _model;
     private float[] _reference = [];
+    private string _method = "";
+    private MachineLoad? _load;
 
     /// <summary>Set by <c>--quick</c> before the run: fewer batch sizes.</summary>
     public static bool Quick { get; set; }
@@ -93,34 +95,37 @@ public class NetworkBenchmarks
     public void TorchSharp() => _contender!.Run();
 #endif
 
-    [GlobalSetup(Targets = [nameof(StaticNet), nameof(StaticNetParallel)])]
-    public void SetupStaticNet() => Prepare();
+    [GlobalSetup(Target = nameof(StaticNet))]
+    public void SetupStaticNet() => Prepare(nameof(StaticNet));
+
+    [GlobalSetup(Target = nameof(StaticNetParallel))]
+    public void SetupStaticNetParallel() => Prepare(nameof(StaticNetParallel));
 
     [GlobalSetup(Target = nameof(Naive))]
     public void SetupNaive()
     {
-        Prepare();
+        Prepare(nameof(Naive));
         Use(new NaiveContender(_model!, _input, _output, Batch));
     }
 
     [GlobalSetup(Target = nameof(TensorPrimitives))]
     public void SetupTensorPrimitives()
     {
-        Prepare();
+        Prepare(nameof(TensorPrimitives));
         Use(new TensorPrimitivesContender(_model!, _input, _output, Batch));
     }
 
     [GlobalSetup(Target = nameof(OnnxRuntime))]
     public void SetupOnnxRuntime()
     {
-        Prepare();
+        Prepare(nameof(OnnxRuntime));
         Use(new OnnxRuntimeContender(_model!, _input, _output, Batch, threads: 1));
     }
 
     [GlobalSetup(Target = nameof(OnnxRuntimeParallel))]
     public void SetupOnnxRuntimeParallel()
     {
-        Prepare();
+        Prepare(nameof(OnnxRuntimeParallel));
         Use(new OnnxRuntimeContender(_model!, _input, _output, Batch, threads: Environment.ProcessorCount));
     }
 
@@ -129,7 +134,7 @@ public class NetworkBenchmarks
     public void SetupTorchSharp()
     {
         LibTorchSharpLoader.Prepare();
-        Prepare();
+        Prepare(nameof(TorchSharp));
         var torch = new TorchSharpContender(_model!, _input, Batch);
         _contender = torch;
         float[] output = new float[_output.Length];
@@ -141,6 +146,7 @@ public class NetworkBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _load?.Save(CaseName(_method, Network, Batch));
         _contender?.Dispose();
         _contender = null;
         if (_model is not null && _model.Name == Model.Wide)
@@ -153,8 +159,9 @@ public class NetworkBenchmarks
     /// Loads the network (StaticNet's and the plain-array copy), makes the inputs, and keeps StaticNet's outputs as
     /// the reference the other contenders are checked against.
     /// </summary>
-    private void Prepare()
+    private void Prepare(string method)
     {
+        _method = method;
         _model = Model.Create(Network);
         _isWide = Network == Model.Wide;
         _mnist = _isWide ? null : MnistNet.Load(_model.WeightsPath);
@@ -166,6 +173,7 @@ public class NetworkBenchmarks
         Model.FillInputs(_input);
         StaticNet();
         _reference = (float[])_output.Clone();
+        _load = MachineLoad.Start();
     }
 
     /// <summary>Runs the contender once into a cleared output array and checks it against StaticNet's.</summary>
@@ -176,6 +184,9 @@ public class NetworkBenchmarks
         contender.Run();
         Check(contender.GetType().Name, _output);
     }
+
+    /// <summary>The name a case's <see cref="MachineLoad"/> figure is filed under.</summary>
+    public static string CaseName(string method, string network, int batch) => $"{method}-{network}-{batch}";
 
     /// <summary>Fails the case unless every output is within 1e-5·max(1, |y|) of StaticNet's.</summary>
     private void Check(string who, float[] output)

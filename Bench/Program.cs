@@ -33,9 +33,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Contains("--first-call-child"))
+        int child = Array.IndexOf(args, "--first-call-child");
+        if (child >= 0)
         {
-            return FirstCall.RunChild();
+            return FirstCall.RunChild(child + 1 < args.Length ? args[child + 1] : "staticnet");
         }
 
         int firstCall = Array.IndexOf(args, "--first-call");
@@ -72,6 +73,7 @@ public static class Program
 
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
         Console.WriteLine($"ONNX Runtime {OnnxRuntimeContender.Version}; {torch}");
+        MachineLoad.Clear();
         var clock = Stopwatch.StartNew();
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config);
         var reports = summaries.SelectMany(s => s.Reports.Select(r => (s, r))).ToList();
