@@ -2,42 +2,112 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Diagnostics;
+using System.IO;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
+using StaticNet.Bench.Contenders;
 
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [BenchmarkDotNet options]</c>. <c>--quick</c> runs a
-/// short in-process job (no per-benchmark build; about a minute for everything). Without a <c>--filter</c>
-/// every benchmark runs. For the AVX2 path, set <c>DOTNET_EnableAVX512=0</c> in the environment.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [BenchmarkDotNet options]</c>.
+/// <para>
+/// Without a <c>--filter</c>: the FP32 peak and L2 read bandwidth of one core (<see cref="PeakBenchmarks"/>) and
+/// issue 9's comparison (<see cref="NetworkBenchmarks"/>) in one run, then a summary with GFLOP/s, % of the peak and
+/// the ratios (also written to BenchmarkDotNet.Artifacts/results/issue9.md). The raw kernel cases run with
+/// <c>--filter '*Kernel*' '*Parallel*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
+/// (under two minutes). <c>--first-call</c> times MnistNet's first calls in fresh processes. TorchSharp is in the
+/// comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For the AVX2 path, set
+/// <c>DOTNET_EnableAVX512=0</c>.
+/// </para>
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        int child = Array.IndexOf(args, "--first-call-child");
+        if (child >= 0)
+        {
+            return FirstCall.RunChild(child + 1 < args.Length ? args[child + 1] : "staticnet");
+        }
+
+        int firstCall = Array.IndexOf(args, "--first-call");
+        if (firstCall >= 0)
+        {
+            int runs = firstCall + 1 < args.Length && int.TryParse(args[firstCall + 1], out int n) ? n : 5;
+            return FirstCall.RunParent(runs);
+        }
+
         bool quick = args.Contains("--quick");
+        NetworkBenchmarks.Quick = quick;
         var rest = args.Where(a => a != "--quick").ToList();
+        IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Min, StatisticColumn.Median, new ThroughputColumn());
+        string peakMethod = Vector512.IsHardwareAccelerated ? nameof(PeakBenchmarks.FmaPeak) : nameof(PeakBenchmarks.FmaPeak256);
         if (!rest.Contains("--filter"))
         {
             rest.AddRange(["--filter", "*"]);
+            config = config.AddFilter(new SimpleFilter(b =>
+                b.Descriptor.Type == typeof(NetworkBenchmarks)
+                || (b.Descriptor.Type == typeof(PeakBenchmarks)
+                    && (b.Descriptor.WorkloadMethod.Name == nameof(PeakBenchmarks.L2Read) || b.Descriptor.WorkloadMethod.Name == peakMethod))));
         }
 
-        IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Min, new ThroughputColumn());
-        if (quick)
+        string torch = TorchStatus(out bool torchRuns);
+        if (!torchRuns)
         {
-            config = config.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("Quick"));
+            config = config.AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name != "TorchSharp"));
         }
+
+        config = config.AddJob(quick
+            ? Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(5)
+                .WithIterationTime(TimeInterval.FromMilliseconds(100)).WithId("Quick")
+            : Job.Default.WithWarmupCount(3).WithIterationCount(15).WithIterationTime(TimeInterval.FromMilliseconds(150)).WithId("Full"));
 
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
+        Console.WriteLine($"ONNX Runtime {OnnxRuntimeContender.Version}; {torch}");
+        MachineLoad.Clear();
+        var clock = Stopwatch.StartNew();
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config);
-        PrintSummary(summaries.SelectMany(s => s.Reports.Select(r => (s, r))).ToList());
+        var reports = summaries.SelectMany(s => s.Reports.Select(r => (s, r))).ToList();
+        PrintSummary(reports);
+        Issue9Report.Print(reports.Select(x => x.r).ToList(), torch, quick, clock.Elapsed);
         return 0;
+    }
+
+    /// <summary>Whether TorchSharp is in this build and loads here; the line for the report either way.</summary>
+    private static string TorchStatus(out bool runs)
+    {
+#if TORCHSHARP
+        try
+        {
+            string prepared = LibTorchSharpLoader.Prepare();
+            TorchSharpContender.Initialise();
+            runs = true;
+            return $"{TorchSharpContender.Version} ({prepared})";
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or InvalidOperationException or IOException)
+        {
+            runs = false;
+            Exception inner = e;
+            while (inner.InnerException is not null)
+            {
+                inner = inner.InnerException;
+            }
+
+            return $"TorchSharp not runnable: {inner.GetType().Name}: {inner.Message.Split('\n')[0]}";
+        }
+#else
+        runs = false;
+        return "TorchSharp not in this build (build and run with STATICNET_BENCH_TORCH=1 to include it)";
+#endif
     }
 
     /// <summary>FLOPs (kernels, FMA peak) or bytes (L2 read) per operation of a case, and the unit per second.</summary>
@@ -51,6 +121,10 @@ public static class Program
                 return (PeakBenchmarks.Fma256Flops, "GFLOP/s");
             case nameof(PeakBenchmarks.L2Read):
                 return (PeakBenchmarks.L2Bytes, "GB/s");
+            case nameof(NetworkBenchmarks.StaticNet) or nameof(NetworkBenchmarks.StaticNetParallel) or nameof(NetworkBenchmarks.Naive)
+                or nameof(NetworkBenchmarks.TensorPrimitives) or nameof(NetworkBenchmarks.OnnxRuntime) or nameof(NetworkBenchmarks.OnnxRuntimeParallel)
+                or "TorchSharp":
+                return (Model.Flop((string)benchmark.Parameters[nameof(NetworkBenchmarks.Network)]) * (double)(int)benchmark.Parameters[nameof(NetworkBenchmarks.Batch)], "GFLOP/s");
             case nameof(KernelBenchmarks.Dense):
             case nameof(ParallelBenchmarks.DenseParallel):
                 (int k, int n) = KernelBenchmarks.Size((string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)]);

@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace StaticNet.Bench.Contenders;
+
+/// <summary>
+/// Writes a <see cref="Model"/> as an ONNX model (protobuf, written field by field: no ONNX or protobuf package):
+/// Gemm(transB = 1) per dense layer, Relu between them, Softmax(axis = 1) at the end, the weights as initializers
+/// in raw_data, and input "input" (N, InputSize) → output "output" (N, OutputSize) with a symbolic batch dimension N.
+/// </summary>
+public static class OnnxModelWriter
+{
+    /// <summary>The model's input name.</summary>
+    public const string InputName = "input";
+
+    /// <summary>The model's output name.</summary>
+    public const string OutputName = "output";
+
+    // onnx.proto enum values.
+    private const int FloatType = 1;
+    private const int AttributeInt = 2;
+
+    /// <summary>The bytes of the .onnx file.</summary>
+    public static byte[] Write(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = new Proto();
+        string current = InputName;
+        for (int l = 0; l < model.Layers.Count; l++)
+        {
+            DenseLayer layer = model.Layers[l];
+            string w = $"{2 * l}.weight", b = $"{2 * l}.bias", gemm = $"gemm{l}";
+            graph.Message(5, Tensor(w, [layer.Outputs, layer.Inputs], layer.Weight)); // GraphProto.initializer
+            graph.Message(5, Tensor(b, [layer.Outputs], layer.Bias));
+            graph.Message(1, Node("Gemm", gemm, [current, w, b], gemm, Attribute("transB", 1))); // GraphProto.node
+            current = gemm;
+            if (layer.ReLU)
+            {
+                string relu = $"relu{l}";
+                graph.Message(1, Node("Relu", relu, [current], relu));
+                current = relu;
+            }
+        }
+
+        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1)));
+        graph.String(2, "staticnet_bench_" + model.Name); // GraphProto.name
+        graph.Message(11, ValueInfo(InputName, model.InputSize)); // GraphProto.input
+        graph.Message(12, ValueInfo(OutputName, model.OutputSize)); // GraphProto.output
+
+        var opset = new Proto();
+        opset.String(1, ""); // OperatorSetIdProto.domain: the default ONNX domain
+        opset.Int(2, 17); // OperatorSetIdProto.version
+
+        var modelProto = new Proto();
+        modelProto.Int(1, 8); // ModelProto.ir_version (IR version 8 goes with opset 17)
+        modelProto.String(2, "StaticNet.Bench"); // producer_name
+        modelProto.Message(8, opset); // opset_import
+        modelProto.Message(7, graph); // graph
+        return modelProto.ToArray();
+    }
+
+    private static Proto Tensor(string name, long[] dims, float[] values)
+    {
+        var tensor = new Proto();
+        foreach (long d in dims)
+        {
+            tensor.Int(1, d); // TensorProto.dims
+        }
+
+        tensor.Int(2, FloatType); // data_type
+        tensor.String(8, name); // name
+        tensor.Bytes(9, MemoryMarshal.AsBytes(values.AsSpan())); // raw_data, little-endian
+        return tensor;
+    }
+
+    private static Proto Node(string op, string name, string[] inputs, string output, Proto? attribute = null)
+    {
+        var node = new Proto();
+        foreach (string input in inputs)
+        {
+            node.String(1, input); // NodeProto.input
+        }
+
+        node.String(2, output); // output
+        node.String(3, name); // name
+        node.String(4, op); // op_type
+        if (attribute is not null)
+        {
+            node.Message(5, attribute); // attribute
+        }
+
+        return node;
+    }
+
+    private static Proto Attribute(string name, long value)
+    {
+        var attribute = new Proto();
+        attribute.String(1, name); // AttributeProto.name
+        attribute.Int(3, value); // i
+        attribute.Int(20, AttributeInt); // type
+        return attribute;
+    }
+
+    /// <summary>A float tensor (N, <paramref name="features"/>) with N symbolic.</summary>
+    private static Proto ValueInfo(string name, int features)
+    {
+        var batch = new Proto();
+        batch.String(2, "N"); // Dimension.dim_param
+        var width = new Proto();
+        width.Int(1, features); // Dimension.dim_value
+        var shape = new Proto();
+        shape.Message(1, batch); // TensorShapeProto.dim
+        shape.Message(1, width);
+        var tensorType = new Proto();
+        tensorType.Int(1, FloatType); // TypeProto.Tensor.elem_type
+        tensorType.Message(2, shape); // shape
+        var type = new Proto();
+        type.Message(1, tensorType); // TypeProto.tensor_type
+        var info = new Proto();
+        info.String(1, name); // ValueInfoProto.name
+        info.Message(2, type); // type
+        return info;
+    }
+
+    /// <summary>A protobuf message being written: varint (wire type 0) and length-delimited (wire type 2) fields.</summary>
+    private sealed class Proto
+    {
+        private readonly MemoryStream _bytes = new();
+
+        public void Int(int field, long value)
+        {
+            Varint(((ulong)field << 3) | 0);
+            Varint((ulong)value);
+        }
+
+        public void String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
+
+        public void Message(int field, Proto message) => Bytes(field, message._bytes.GetBuffer().AsSpan(0, (int)message._bytes.Length));
+
+        public void Bytes(int field, ReadOnlySpan<byte> value)
+        {
+            Varint(((ulong)field << 3) | 2);
+            Varint((ulong)value.Length);
+            _bytes.Write(value);
+        }
+
+        public byte[] ToArray() => _bytes.ToArray();
+
+        private void Varint(ulong value)
+        {
+            while (value >= 0x80)
+            {
+                _bytes.WriteByte((byte)(value | 0x80));
+                value >>= 7;
+            }
+
+            _bytes.WriteByte((byte)value);
+        }
+    }
+}

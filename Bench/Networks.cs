@@ -1,0 +1,9 @@
+namespace StaticNet.Bench;
+
+/// <summary>The MNIST classifier of the Sample, with its trained weights (Sample/Data/mnist.safetensors).</summary>
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNet;
+
+/// <summary>A wider network: 8.4 MB of weights, more than one core's L2, so batch 1 streams them from L3.</summary>
+[Dense(1024, 1024), ReLU, Dense(1024, 1024), ReLU, Dense(1024, 10), Softmax]
+public partial class WideNet;
