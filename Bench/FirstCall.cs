@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime;
 using StaticNet.Bench.Contenders;
 
 namespace StaticNet.Bench;
@@ -13,7 +14,8 @@ namespace StaticNet.Bench;
 /// this program afresh (<c>--first-call-child staticnet|onnx</c>), which times with a Stopwatch: getting ready
 /// (StaticNet: <c>MnistNet.Load</c> of the weights file; ONNX Runtime, for comparison: reading the same file,
 /// writing the ONNX model and creating the session and its bindings), the very first batch-1 call, and the first
-/// 1,000 calls (the first included); then 10,000 more calls for the steady state. The parent prints the median and
+/// 1,000 calls (the first included); then 10,000 more calls for the steady state. For the first call it also reports
+/// the time the JIT spent compiling during it and how many methods it compiled (<see cref="System.Runtime.JitInfo"/>). The parent prints the median and
 /// the range over the runs.
 /// </summary>
 internal static class FirstCall
@@ -26,11 +28,13 @@ internal static class FirstCall
         [
             "ready (load / session creation)",
             "first call, batch 1",
+            "  of which JIT compiling (all threads)",
+            "  methods compiled during the first call",
             "first 1,000 calls, in all",
             "steady state, per call (median of 10,000)",
             "whole child process, start to exit",
         ];
-        string[] units = ["µs", "µs", "µs", "µs", "ms"];
+        string[] units = ["µs", "µs", "µs", "", "µs", "µs", "ms"];
         foreach (string contender in new[] { "staticnet", "onnx" })
         {
             var results = new List<double[]>();
@@ -93,8 +97,12 @@ internal static class FirstCall
         }
 
         long t1 = Stopwatch.GetTimestamp();
+        TimeSpan jit0 = JitInfo.GetCompilationTime();
+        long methods0 = JitInfo.GetCompiledMethodCount();
         call();
         long t2 = Stopwatch.GetTimestamp();
+        double jitUs = (JitInfo.GetCompilationTime() - jit0).TotalMicroseconds;
+        long methods = JitInfo.GetCompiledMethodCount() - methods0;
         for (int i = 1; i < 1000; i++)
         {
             call();
@@ -112,7 +120,7 @@ internal static class FirstCall
         Array.Sort(steady);
         double Us(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMicroseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Marker} {Us(t0, t1):F3} {Us(t1, t2):F3} {Us(t1, t3):F3} {steady[steady.Length / 2]:F3}"));
+            $"{Marker} {Us(t0, t1):F3} {Us(t1, t2):F3} {jitUs:F3} {methods} {Us(t1, t3):F3} {steady[steady.Length / 2]:F3}"));
         return 0;
     }
 }

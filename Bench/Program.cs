@@ -23,7 +23,7 @@ namespace StaticNet.Bench;
 /// Without a <c>--filter</c>: the FP32 peak and L2 read bandwidth of one core (<see cref="PeakBenchmarks"/>) and
 /// issue 9's comparison (<see cref="NetworkBenchmarks"/>) in one run, then a summary with GFLOP/s, % of the peak and
 /// the ratios (also written to BenchmarkDotNet.Artifacts/results/issue9.md). The raw kernel cases run with
-/// <c>--filter '*Kernel*' '*Parallel*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
+/// <c>--filter '*KernelBenchmarks*' '*ParallelBenchmarks*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
 /// (under two minutes). <c>--first-call</c> times MnistNet's first calls in fresh processes. TorchSharp is in the
 /// comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For the AVX2 path, set
 /// <c>DOTNET_EnableAVX512=0</c>.
