@@ -48,9 +48,12 @@ public sealed partial class NetworkGenerator
             return new WeightsFile(text.Lines[1].ToString(), text.Lines[2].ToString(), null);
         }
 
-        public bool Matches(string requested)
+        public bool Matches(string requested) => PathMatches(OriginalPath, requested);
+
+        /// <summary>True when <paramref name="path"/> is the requested file: the same path, or one ending in it.</summary>
+        public static bool PathMatches(string path, string requested)
         {
-            string original = OriginalPath.Replace('\\', '/');
+            string original = path.Replace('\\', '/');
             string wanted = requested.Replace('\\', '/').TrimStart('.', '/');
             return original.Equals(wanted, StringComparison.OrdinalIgnoreCase)
                 || original.EndsWith("/" + wanted, StringComparison.OrdinalIgnoreCase);
@@ -68,7 +71,7 @@ public sealed partial class NetworkGenerator
         WeightsFile? file = files.FirstOrDefault(f => f.Matches(request.Path));
         if (file is null)
         {
-            bool listed = rawWeightsFiles.Any(path => new WeightsFile(path, string.Empty, null).Matches(request.Path));
+            bool listed = rawWeightsFiles.Any(path => WeightsFile.PathMatches(path, request.Path));
             return Failed(DiagnosticInfo.Create(
                 listed ? DiagnosticDescriptors.WeightsBuildStepMissing : DiagnosticDescriptors.WeightsFileNotFound, request.Location, request.Path));
         }
@@ -134,7 +137,7 @@ public sealed partial class NetworkGenerator
     /// <summary>The first tensor the network reads that the file lacks or holds in another shape or dtype; null if all fit.</summary>
     internal static string? FindMismatch(NetworkSpec spec, SafetensorsHeader header)
     {
-        foreach ((string name, long[] shape) in ExpectedTensors(spec))
+        foreach ((string name, long[] shape) in spec.Layers.SelectMany(l => l.Tensors()))
         {
             string expected = "(" + string.Join(", ", shape) + ")";
             if (!header.TryGetTensor(name, out TensorEntry entry))
@@ -154,29 +157,6 @@ public sealed partial class NetworkGenerator
         }
 
         return null;
-    }
-
-    private static IEnumerable<(string Name, long[] Shape)> ExpectedTensors(NetworkSpec spec)
-    {
-        foreach (LayerSpec layer in spec.Layers)
-        {
-            string p = layer.TensorPrefix;
-            if (layer.Kind == LayerKind.Dense)
-            {
-                yield return ($"{p}.weight", new long[] { layer.Outputs, layer.Inputs });
-                if (layer.HasBias)
-                {
-                    yield return ($"{p}.bias", new long[] { layer.Outputs });
-                }
-            }
-            else if (layer.Kind == LayerKind.BatchNorm)
-            {
-                foreach (string t in new[] { "weight", "bias", "running_mean", "running_var" })
-                {
-                    yield return ($"{p}.{t}", new long[] { layer.Outputs });
-                }
-            }
-        }
     }
 
     /// <summary>

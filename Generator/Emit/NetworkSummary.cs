@@ -57,33 +57,8 @@ internal sealed class NetworkSummary
 
     /// <summary>The names of the tensors the network reads, with their shapes, in layer order.</summary>
     public static IEnumerable<string> TensorsRead(NetworkSpec network)
-    {
-        foreach (LayerSpec layer in network.Layers)
-        {
-            string p = layer.TensorPrefix;
-            if (layer.Kind == LayerKind.Dense)
-            {
-                yield return $"{p}.weight ({layer.Outputs}, {layer.Inputs})";
-                if (layer.HasBias)
-                {
-                    yield return $"{p}.bias ({layer.Outputs})";
-                }
-            }
-            else if (layer.Kind == LayerKind.BatchNorm)
-            {
-                foreach (string t in new[] { "weight", "bias", "running_mean", "running_var" })
-                {
-                    yield return $"{p}.{t} ({layer.Outputs})";
-                }
-            }
-        }
-    }
+        => network.Layers.SelectMany(l => l.Tensors()).Select(t => $"{t.Name} ({string.Join(", ", t.Shape)})");
 
     private static long TensorElements(NetworkSpec network)
-        => network.Layers.Sum(l => l.Kind switch
-        {
-            LayerKind.Dense => l.ParameterCount,
-            LayerKind.BatchNorm => 4L * l.Outputs,
-            _ => 0,
-        });
+        => network.Layers.SelectMany(l => l.Tensors()).Sum(t => t.Shape.Aggregate(1L, (product, d) => product * d));
 }

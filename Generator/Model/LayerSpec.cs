@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace StaticNet.Generator.Model;
@@ -62,6 +63,27 @@ internal sealed record LayerSpec(
         LayerKind.LeakyReLU => $"LeakyReLU({Literals.Float(Slope)})",
         _ => Kind.ToString(),
     };
+
+    /// <summary>The tensors this layer reads, with the shapes PyTorch saves them in, in the order Load reads them.</summary>
+    public IEnumerable<(string Name, long[] Shape)> Tensors()
+    {
+        string p = TensorPrefix;
+        if (Kind == LayerKind.Dense)
+        {
+            yield return ($"{p}.weight", new long[] { Outputs, Inputs });
+            if (HasBias)
+            {
+                yield return ($"{p}.bias", new long[] { Outputs });
+            }
+        }
+        else if (Kind == LayerKind.BatchNorm)
+        {
+            foreach (string tensor in new[] { "weight", "bias", "running_mean", "running_var" })
+            {
+                yield return ($"{p}.{tensor}", new long[] { Outputs });
+            }
+        }
+    }
 
     public bool IsElementwiseActivation
         => Kind is LayerKind.ReLU or LayerKind.LeakyReLU or LayerKind.Sigmoid or LayerKind.Tanh;
