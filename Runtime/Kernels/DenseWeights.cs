@@ -63,8 +63,7 @@ public sealed unsafe class DenseWeights
     public float* Bias { get; }
 
     /// <summary>The weight of output <paramref name="output"/> for input <paramref name="input"/>, read from the packed layout.</summary>
-    public float WeightAt(int output, int input)
-        => Weights[(((long)(output / PanelWidth) * Inputs) + input) * PanelWidth + (output % PanelWidth)];
+    public float WeightAt(int output, int input) => Column(output)[(long)input * PanelWidth];
 
     /// <summary>
     /// Packs a PyTorch <c>nn.Linear</c> weight (row-major (outputs, inputs)) and optional bias (outputs).
@@ -80,7 +79,7 @@ public sealed unsafe class DenseWeights
         for (int o = 0; o < outputs; o++)
         {
             ReadOnlySpan<float> row = weight.Slice(o * inputs, inputs);
-            float* column = packed.Weights + ((long)(o / PanelWidth) * inputs * PanelWidth) + (o % PanelWidth);
+            float* column = packed.Column(o);
             for (int k = 0; k < inputs; k++)
             {
                 column[(long)k * PanelWidth] = row[k];
@@ -111,7 +110,7 @@ public sealed unsafe class DenseWeights
         {
             double scale = batchNorm.Scale(o);
             ReadOnlySpan<float> row = weight.Slice(o * inputs, inputs);
-            float* column = packed.Weights + ((long)(o / PanelWidth) * inputs * PanelWidth) + (o % PanelWidth);
+            float* column = packed.Column(o);
             for (int k = 0; k < inputs; k++)
             {
                 column[(long)k * PanelWidth] = (float)(row[k] * scale);
@@ -123,6 +122,13 @@ public sealed unsafe class DenseWeights
 
         return packed;
     }
+
+    /// <summary>
+    /// Where output <paramref name="output"/>'s weights start in the packed layout: its panel, then its lane.
+    /// Consecutive inputs of that output are <see cref="PanelWidth"/> floats apart.
+    /// </summary>
+    private float* Column(int output)
+        => Weights + ((long)(output / PanelWidth) * Inputs * PanelWidth) + (output % PanelWidth);
 
     private static void Validate(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs)
     {
