@@ -202,7 +202,8 @@ public sealed class ParallelTests
     public void ForwardParallel_gives_Forwards_bits_and_allocates_nothing()
     {
         var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));
-        foreach (int batch in new[] { 1, 17, 999, 4096 })
+        // 9 and 12: halves of 4 rows; 17 and up: chunks of 8 rows or more, claimed by whichever thread is free.
+        foreach (int batch in new[] { 1, 9, 12, 17, 64, 100, 999, 4096 })
         {
             float[] inputs = RandomWeights.Inputs(batch * MnistNet.InputSize, new Random(batch));
             float[] one = new float[batch * MnistNet.OutputSize], all = new float[batch * MnistNet.OutputSize];

@@ -6,8 +6,12 @@ namespace StaticNet.Kernels;
 /// <summary>Long-lived workers, one per core beyond the first, woken for each parallel call.</summary>
 internal sealed unsafe class RowWorkers
 {
-    /// <summary>Rows per share are a multiple of the widest row block, so every share runs full register blocks.</summary>
+    /// <summary>Rows per chunk are a multiple of the widest row block, so every chunk runs full register blocks (half of it below 16 rows).</summary>
     public const int RowGranule = 8;
+
+    // Chunks per thread when the rows allow: enough to even out a late start, few enough that each chunk still
+    // runs whole blocks of rows through the network.
+    private const int ChunksPerThread = 4;
 
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim[] _start;
@@ -18,7 +22,8 @@ internal sealed unsafe class RowWorkers
     private float* _x;
     private float* _y;
     private int _rows;
-    private int _share;
+    private int _chunk;
+    private int _claimed;
     private object? _state;
     private int _pending;
     private Exception? _failure;
@@ -50,31 +55,39 @@ internal sealed unsafe class RowWorkers
 
         try
         {
-            int shares = _start.Length + 1;
-            int share = (rows + (shares * RowGranule) - 1) / (shares * RowGranule) * RowGranule;
-            int used = (rows + share - 1) / share;
+            // Rows are handed out in chunks, claimed one at a time by whichever thread is free, rather than as
+            // one fixed share per thread: a worker that wakes late (tens of microseconds on a busy machine, as
+            // long as a small batch takes) then simply claims fewer chunks, and the caller does the rest.
+            int threads = _start.Length + 1;
+            // Below 2 granules (a wide network's batch of 8, say), halves of 4 rows: 4-row register blocks are
+            // slower than 8-row ones, but two cores at ~90% beat one at full speed.
+            int granule = rows >= 2 * RowGranule ? RowGranule : RowGranule / 2;
+            int chunk = Math.Max(granule, rows / (ChunksPerThread * threads) / granule * granule);
+            int chunks = (rows + chunk - 1) / chunk;
+            int helpers = Math.Min(_start.Length, chunks - 1);
             _job = job;
             _x = x;
             _y = y;
             _rows = rows;
-            _share = share;
+            _chunk = chunk;
+            _claimed = 0;
             _state = state;
             _failure = null;
-            _pending = used - 1;
+            _pending = helpers;
             _done.Reset();
-            for (int i = 0; i < used - 1; i++)
+            for (int i = 0; i < helpers; i++)
             {
                 _start[i].Set();
             }
 
             try
             {
-                job(x, y, 0, Math.Min(share, rows), state);
+                RunChunks();
             }
             finally
             {
                 // Whatever happened here, the workers hold pointers into the caller's pinned spans: wait.
-                if (used > 1)
+                if (helpers > 0)
                 {
                     _done.Wait();
                 }
@@ -102,10 +115,9 @@ internal sealed unsafe class RowWorkers
         {
             start.Wait();
             start.Reset();
-            int first = (index + 1) * _share;
             try
             {
-                _job(_x, _y, first, Math.Min(_share, _rows - first), _state!);
+                RunChunks();
             }
             catch (Exception e)
             {
@@ -117,6 +129,17 @@ internal sealed unsafe class RowWorkers
             {
                 _done.Set();
             }
+        }
+    }
+
+    /// <summary>Claims and runs chunks of the current call until none is left.</summary>
+    private void RunChunks()
+    {
+        int chunk = _chunk;
+        int first;
+        while ((first = Interlocked.Add(ref _claimed, chunk) - chunk) < _rows)
+        {
+            _job(_x, _y, first, Math.Min(chunk, _rows - first), _state!);
         }
     }
 
