@@ -28,7 +28,10 @@ public sealed partial class NetworkGenerator
         }
 
         w.Line("//");
-        w.Line($"// Forward pass: blocks of up to {plan.RowsPerBlock} rows go through every layer in turn, activations on the {(plan.OnStack ? "stack" : "native heap")}:");
+        string where = plan.OnStack ? "on the stack"
+            : plan.StackRows > 0 ? $"on the stack up to {plan.StackRows} rows, on the native heap beyond"
+            : "on the native heap";
+        w.Line($"// Forward pass: blocks of up to {plan.RowsPerBlock} rows go through every layer in turn, activations {where}:");
         w.Line("//   " + string.Join(" → ", plan.Steps.Select(DescribeStep)));
         w.Line();
         w.Line("#nullable enable");
@@ -225,7 +228,7 @@ public sealed partial class NetworkGenerator
             using (w.Block("for (int row = 0; row < batch; row += RowsPerBlock)"))
             {
                 w.Line("int rows = global::System.Math.Min(RowsPerBlock, batch - row);");
-                w.Line("ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows);");
+                w.Line("ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));");
             }
         }
 
@@ -243,18 +246,30 @@ public sealed partial class NetworkGenerator
         using (w.Block("public Output Forward(in Input input)"))
         {
             w.Line("Output output = default;");
-            w.Line("ForwardBlock(input, output, 1);");
+            w.Line("ForwardBlock(input, output, 1, upcoming: default);");
             w.Line("return output;");
         }
 
         w.Line();
-        w.Line($"/// <summary>Runs up to <see cref=\"RowsPerBlock\"/> rows through every layer; <paramref name=\"x\"/> and <paramref name=\"y\"/> hold exactly <paramref name=\"rows\"/> rows.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Runs up to <see cref=\"RowsPerBlock\"/> rows through every layer; <paramref name=\"x\"/> and <paramref name=\"y\"/> hold exactly");
+        w.Line("/// <paramref name=\"rows\"/> rows. <paramref name=\"upcoming\"/> is the input of the blocks after this one, which the first");
+        w.Line("/// layer prefetches (never reads) while it computes.");
+        w.Line("/// </summary>");
         w.Line(OptimizeNow);
-        using (w.Block($"private void ForwardBlock({ReadOnlySpanOfFloat} x, {SpanOfFloat} y, int rows)"))
+        using (w.Block($"private void ForwardBlock({ReadOnlySpanOfFloat} x, {SpanOfFloat} y, int rows, {ReadOnlySpanOfFloat} upcoming)"))
         {
+            bool mixed = plan.Buffers.Count > 0 && !plan.OnStack && plan.StackRows > 0;
             if (plan.Buffers.Count > 0 && !plan.OnStack)
             {
-                w.Line($"using var scratch = {Kernels}.NativeScratch.Allocate(rows * {plan.ScratchFloatsPerRow});");
+                w.Line(mixed
+                    ? $"using var scratch = rows <= {plan.StackRows} ? default : {Kernels}.NativeScratch.Allocate(rows * {plan.ScratchFloatsPerRow});"
+                    : $"using var scratch = {Kernels}.NativeScratch.Allocate(rows * {plan.ScratchFloatsPerRow});");
+            }
+
+            if (mixed)
+            {
+                w.Line($"{SpanOfFloat} activations = rows <= {plan.StackRows} ? stackalloc float[rows * {plan.ScratchFloatsPerRow}] : scratch.Span;");
             }
 
             int offset = 0;
@@ -262,7 +277,7 @@ public sealed partial class NetworkGenerator
             {
                 w.Line(plan.OnStack
                     ? $"{SpanOfFloat} {buffer.Name} = stackalloc float[rows * {buffer.Width}]; // {buffer.Description}"
-                    : $"{SpanOfFloat} {buffer.Name} = scratch.Span.Slice(rows * {offset}, rows * {buffer.Width}); // {buffer.Description}");
+                    : $"{SpanOfFloat} {buffer.Name} = {(mixed ? "activations" : "scratch.Span")}.Slice(rows * {offset}, rows * {buffer.Width}); // {buffer.Description}");
                 offset += buffer.Width;
             }
 
@@ -282,7 +297,9 @@ public sealed partial class NetworkGenerator
                 switch (step)
                 {
                     case ForwardPlan.DenseStep dense:
-                        w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName});");
+                        // Only a layer reading the block's input can prefetch the next block's.
+                        string upcoming = step.Source == "x" ? ", upcoming" : string.Empty;
+                        w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});");
                         break;
                     case ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.BatchNorm } bn:
                         w.Line($"{Kernels}.ElementwiseKernel.BatchNorm({step.Target}, {bn.FieldName});");

@@ -43,6 +43,15 @@ public sealed class SnapshotTests
             """, "OddNet", nameof(Odd_sizes_with_leaky_relu_and_sigmoid));
 
     [Fact]
+    public void Wide_layers_keep_small_blocks_on_the_stack_and_large_ones_in_native_memory()
+        => Verify("""
+            using StaticNet;
+
+            [Dense(1024, 1024), ReLU, Dense(1024, 1024), ReLU, Dense(1024, 10), Softmax]
+            public partial class WideNet { }
+            """, "WideNet", nameof(Wide_layers_keep_small_blocks_on_the_stack_and_large_ones_in_native_memory));
+
+    [Fact]
     public void One_layer()
         => Verify("""
             using StaticNet;

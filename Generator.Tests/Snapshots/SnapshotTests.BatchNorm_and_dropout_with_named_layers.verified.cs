@@ -138,7 +138,7 @@ partial class Classifier : global::StaticNet.INetwork
         for (int row = 0; row < batch; row += RowsPerBlock)
         {
             int rows = global::System.Math.Min(RowsPerBlock, batch - row);
-            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows);
+            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));
         }
     }
 
@@ -155,19 +155,23 @@ partial class Classifier : global::StaticNet.INetwork
     public Output Forward(in Input input)
     {
         Output output = default;
-        ForwardBlock(input, output, 1);
+        ForwardBlock(input, output, 1, upcoming: default);
         return output;
     }
 
-    /// <summary>Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly <paramref name="rows"/> rows.</summary>
+    /// <summary>
+    /// Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly
+    /// <paramref name="rows"/> rows. <paramref name="upcoming"/> is the input of the blocks after this one, which the first
+    /// layer prefetches (never reads) while it computes.
+    /// </summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows, global::System.ReadOnlySpan<float> upcoming)
     {
         global::System.Span<float> layer0Output = stackalloc float[rows * 24]; // the output of layer 0, Dense(12, 24)
         global::System.Span<float> layer4Output = stackalloc float[rows * 10]; // the output of layer 4, Dense(24, 10, Bias = false)
 
         // layer 0 Dense(12, 24) + 1 BatchNorm(24, Epsilon = 0.001f) (folded) + 2 ReLU
-        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0);
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0, upcoming);
         // layer 4 Dense(24, 10, Bias = false) + 5 BatchNorm(10) (folded) + 6 Tanh
         global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.TanhActivation>(layer0Output, layer4Output, rows, _layer4);
         // layer 7 Dense(10, 4)

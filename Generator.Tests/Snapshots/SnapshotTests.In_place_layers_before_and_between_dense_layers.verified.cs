@@ -133,7 +133,7 @@ partial record Normalised : global::StaticNet.INetwork
         for (int row = 0; row < batch; row += RowsPerBlock)
         {
             int rows = global::System.Math.Min(RowsPerBlock, batch - row);
-            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows);
+            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));
         }
     }
 
@@ -150,13 +150,17 @@ partial record Normalised : global::StaticNet.INetwork
     public Output Forward(in Input input)
     {
         Output output = default;
-        ForwardBlock(input, output, 1);
+        ForwardBlock(input, output, 1, upcoming: default);
         return output;
     }
 
-    /// <summary>Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly <paramref name="rows"/> rows.</summary>
+    /// <summary>
+    /// Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly
+    /// <paramref name="rows"/> rows. <paramref name="upcoming"/> is the input of the blocks after this one, which the first
+    /// layer prefetches (never reads) while it computes.
+    /// </summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows, global::System.ReadOnlySpan<float> upcoming)
     {
         global::System.Span<float> input = stackalloc float[rows * 8]; // a copy of the input, normalised in place
         global::System.Span<float> layer1Output = stackalloc float[rows * 16]; // the output of layer 1, Dense(8, 16)

@@ -130,7 +130,7 @@ partial class MnistNet : global::StaticNet.INetwork
         for (int row = 0; row < batch; row += RowsPerBlock)
         {
             int rows = global::System.Math.Min(RowsPerBlock, batch - row);
-            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows);
+            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));
         }
     }
 
@@ -147,19 +147,23 @@ partial class MnistNet : global::StaticNet.INetwork
     public Output Forward(in Input input)
     {
         Output output = default;
-        ForwardBlock(input, output, 1);
+        ForwardBlock(input, output, 1, upcoming: default);
         return output;
     }
 
-    /// <summary>Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly <paramref name="rows"/> rows.</summary>
+    /// <summary>
+    /// Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly
+    /// <paramref name="rows"/> rows. <paramref name="upcoming"/> is the input of the blocks after this one, which the first
+    /// layer prefetches (never reads) while it computes.
+    /// </summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows, global::System.ReadOnlySpan<float> upcoming)
     {
         global::System.Span<float> layer0Output = stackalloc float[rows * 128]; // the output of layer 0, Dense(784, 128)
         global::System.Span<float> layer2Output = stackalloc float[rows * 64]; // the output of layer 2, Dense(128, 64)
 
         // layer 0 Dense(784, 128) + 1 ReLU
-        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0);
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0, upcoming);
         // layer 2 Dense(128, 64) + 3 ReLU
         global::StaticNet.Kernels.DenseKernel.Forward<Layer2Shape, global::StaticNet.Kernels.ReLUActivation>(layer0Output, layer2Output, rows, _layer2);
         // layer 4 Dense(64, 10)

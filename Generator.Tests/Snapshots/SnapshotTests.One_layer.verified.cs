@@ -106,7 +106,7 @@ partial class Linear : global::StaticNet.INetwork
         for (int row = 0; row < batch; row += RowsPerBlock)
         {
             int rows = global::System.Math.Min(RowsPerBlock, batch - row);
-            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows);
+            ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));
         }
     }
 
@@ -123,16 +123,20 @@ partial class Linear : global::StaticNet.INetwork
     public Output Forward(in Input input)
     {
         Output output = default;
-        ForwardBlock(input, output, 1);
+        ForwardBlock(input, output, 1, upcoming: default);
         return output;
     }
 
-    /// <summary>Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly <paramref name="rows"/> rows.</summary>
+    /// <summary>
+    /// Runs up to <see cref="RowsPerBlock"/> rows through every layer; <paramref name="x"/> and <paramref name="y"/> hold exactly
+    /// <paramref name="rows"/> rows. <paramref name="upcoming"/> is the input of the blocks after this one, which the first
+    /// layer prefetches (never reads) while it computes.
+    /// </summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows)
+    private void ForwardBlock(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rows, global::System.ReadOnlySpan<float> upcoming)
     {
         // layer 0 Dense(3, 2)
-        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(x, y, rows, _layer0);
+        global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(x, y, rows, _layer0, upcoming);
     }
 
     /// <summary>

@@ -28,12 +28,12 @@ internal sealed class ForwardPlan
     /// <summary>Rows per block at most: enough for the kernels' register blocking to reach full speed.</summary>
     public const int MaxRowsPerBlock = 32;
 
-    private ForwardPlan(IReadOnlyList<Step> steps, IReadOnlyList<Buffer> buffers, int rowsPerBlock, bool onStack)
+    private ForwardPlan(IReadOnlyList<Step> steps, IReadOnlyList<Buffer> buffers, int rowsPerBlock, int stackRows)
     {
         Steps = steps;
         Buffers = buffers;
         RowsPerBlock = rowsPerBlock;
-        OnStack = onStack;
+        StackRows = stackRows;
     }
 
     public IReadOnlyList<Step> Steps { get; }
@@ -43,8 +43,19 @@ internal sealed class ForwardPlan
 
     public int RowsPerBlock { get; }
 
-    /// <summary>True when a block's buffers are stackalloc'd; false when they come from native memory.</summary>
-    public bool OnStack { get; }
+    /// <summary>
+    /// Blocks of up to this many rows keep their buffers on the stack; larger ones take native memory. Equal to
+    /// <see cref="RowsPerBlock"/> when a whole block fits the stack budget, 0 when not even one row does.
+    /// </summary>
+    /// <remarks>
+    /// A wide network (say 1024 features, 8 KB of activations a row) would fit only 8 rows in the stack budget,
+    /// and a block of 8 rows streams every weight from L3 for 8 rows only; 32 rows in native memory read them a
+    /// quarter as often. Small batches of it still stay on the stack: one malloc per call would cost a batch of 1.
+    /// </remarks>
+    public int StackRows { get; }
+
+    /// <summary>Every block, however many rows, keeps its buffers on the stack.</summary>
+    public bool OnStack => StackRows == RowsPerBlock;
 
     public int ScratchFloatsPerRow => Buffers.Sum(b => b.Width);
 
@@ -113,9 +124,9 @@ internal sealed class ForwardPlan
         }
 
         int bytesPerRow = Math.Max(1, buffers.Sum(b => b.Width)) * sizeof(float);
-        bool onStack = (long)bytesPerRow * 8 <= StackBudgetBytes;
-        int rows = (int)Math.Max(1, Math.Min(MaxRowsPerBlock, (onStack ? StackBudgetBytes : NativeBudgetBytes) / (long)bytesPerRow));
-        return new ForwardPlan(steps, buffers, rows, onStack);
+        int rows = (int)Math.Max(1, Math.Min(MaxRowsPerBlock, NativeBudgetBytes / (long)bytesPerRow));
+        int stackRows = (int)Math.Min(rows, StackBudgetBytes / (long)bytesPerRow);
+        return new ForwardPlan(steps, buffers, rows, stackRows);
     }
 
     private static LayerSpec? Next(List<LayerSpec> layers, int i, LayerKind kind)

@@ -24,16 +24,23 @@ public static partial class DenseKernel
 {
     /// <summary>
     /// Computes <paramref name="rows"/> rows: <paramref name="input"/> is rows × K, <paramref name="output"/> is
-    /// rows × N, both row-major and densely packed.
+    /// rows × N, both row-major and densely packed. While it computes, it brings the rows the caller will pass
+    /// next (<paramref name="upcoming"/>, if any) towards the core.
     /// </summary>
+    /// <remarks>
+    /// A large batch is read from memory once, by the first layer; without the prefetch, the first pass over each
+    /// block of rows waits for it (~5% of the time at batch 16,384: the hardware prefetcher alone does not keep up
+    /// with eight rows read side by side). <paramref name="upcoming"/> is only prefetched, never read, and only as
+    /// far as it reaches, so results never depend on it. The AVX-512 path uses it; the others ignore it.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+    public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            ForwardVector512<TShape, TActivation>(input, output, rows, weights);
+            ForwardVector512<TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
