@@ -55,6 +55,7 @@ internal static class Issue9Report
 
         var peak = Rate(peakMethod, peakMethod == nameof(PeakBenchmarks.FmaPeak) ? PeakBenchmarks.FmaFlops : PeakBenchmarks.Fma256Flops);
         var l2 = Rate(nameof(PeakBenchmarks.L2Read), PeakBenchmarks.L2Bytes);
+        var l3 = Rate(nameof(PeakBenchmarks.L3Read), PeakBenchmarks.L3Bytes);
         bool torchRan = cases.Any(c => c.Method == "TorchSharp");
 
         var md = new StringBuilder();
@@ -64,6 +65,8 @@ internal static class Issue9Report
             string.Create(Inv, $"FP32 peak of one core ({peakMethod}, same run): **{peak.Value.Median:F1} GFLOP/s** median, {peak.Value.Best:F1} best iteration."));
         Line(l2 is null ? "L2 read bandwidth: not measured in this run." :
             string.Create(Inv, $"L2 read bandwidth of one core (512 KB, same run): **{l2.Value.Median:F1} GB/s** median, {l2.Value.Best:F1} best iteration."));
+        Line(l3 is null ? "L3 read bandwidth: not measured in this run." :
+            string.Create(Inv, $"L3 read bandwidth of one core (8 MB, same run): **{l3.Value.Median:F1} GB/s** median, {l3.Value.Best:F1} best iteration."));
         var others = cases.Where(c => c.Others is not null).Select(c => c.Others!.Value).ToList();
         if (others.Count > 0)
         {
@@ -127,9 +130,21 @@ internal static class Issue9Report
                 double limit = bytes / l2.Value.Median;
                 double bestLimit = bytes / l2.Value.Best;
                 double ratio = s1.Median / limit;
-                string note = network == Model.Wide ? " (8.4 MB of weights do not fit in a 1 MB L2: they stream from L3, so this limit is out of reach by design)" : "";
+                bool fitsL2 = bytes <= 1024 * 1024;
+                string note = fitsL2 ? "" : string.Create(Inv, $" ({bytes / 1e6:F1} MB of weights do not fit in a 1 MB L2: every library streams them from L3 at batch 1, so this limit is out of reach by design; see the L3 row)");
                 Line(string.Create(Inv,
                     $"| {network}, batch 1: within 1.2× of the L2-streaming limit | {bytes:N0} B ÷ {l2.Value.Median:F1} GB/s = {Time(limit)}; StaticNet {Time(s1.Median)} = **{ratio:F2}×** the limit (fastest iteration vs best L2: {s1.Min / bestLimit:F2}×){note} | {Met(ratio <= 1.2)} |"));
+                if (!fitsL2 && l3 is not null)
+                {
+                    // Where the weights come from L3, the L3 stream is the floor for every contender alike: if ONNX
+                    // Runtime is less than 2.5× that floor, no implementation can be 2.5× faster than it.
+                    double l3Limit = bytes / l3.Value.Median;
+                    string onnx = one.TryGetValue(nameof(NetworkBenchmarks.OnnxRuntime), out Case? o)
+                        ? string.Create(Inv, $"; ONNX Runtime takes {o.Median / l3Limit:F2}× this floor, so even a forward pass at the floor would be only {o.Median / l3Limit:F2}× faster than it")
+                        : "";
+                    Line(string.Create(Inv,
+                        $"| {network}, batch 1: within 1.2× of the L3-streaming limit (reported: the L2 target's counterpart for weights beyond L2) | {bytes:N0} B ÷ {l3.Value.Median:F1} GB/s = {Time(l3Limit)}; StaticNet {Time(s1.Median)} = **{s1.Median / l3Limit:F2}×** the limit{onnx} | {Met(s1.Median / l3Limit <= 1.2)} |"));
+                }
             }
         }
 

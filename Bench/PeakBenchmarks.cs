@@ -25,13 +25,22 @@ public unsafe class PeakBenchmarks : IDisposable
     /// <summary>Bytes read per call of <see cref="L2Read"/>: more than L1D (48 KB), half of L2 (1 MB).</summary>
     public const int L2Bytes = 512 * 1024;
 
+    /// <summary>
+    /// Bytes read per call of <see cref="L3Read"/>: 8 MB, the size of the wide network's weights, 8 times one
+    /// core's L2, so that every call streams from L3 (or from memory, where L3 is shared with other machines).
+    /// </summary>
+    public const int L3Bytes = 8 * 1024 * 1024;
+
     private float* _buffer;
+    private float* _large;
 
     [GlobalSetup]
     public void Setup()
     {
         _buffer = (float*)NativeMemory.AlignedAlloc(L2Bytes, 64);
         new Span<float>(_buffer, L2Bytes / sizeof(float)).Fill(1f);
+        _large = (float*)NativeMemory.AlignedAlloc(L3Bytes, 64);
+        new Span<float>(_large, L3Bytes / sizeof(float)).Fill(1f);
     }
 
     [GlobalCleanup]
@@ -39,6 +48,8 @@ public unsafe class PeakBenchmarks : IDisposable
     {
         NativeMemory.AlignedFree(_buffer);
         _buffer = null;
+        NativeMemory.AlignedFree(_large);
+        _large = null;
         GC.SuppressFinalize(this);
     }
 
@@ -125,13 +136,20 @@ public unsafe class PeakBenchmarks : IDisposable
     /// </summary>
     [Benchmark]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public float L2Read() => Vector512.IsHardwareAccelerated ? L2Read512() : L2Read256();
+    public float L2Read() => Vector512.IsHardwareAccelerated ? Read512(_buffer, L2Bytes) : Read256(_buffer, L2Bytes);
+
+    /// <summary>
+    /// The L3 read bandwidth of one core, the same loop over <see cref="L3Bytes"/>: what limits a network whose
+    /// weights do not fit in L2 at batch 1, where every weight is read once per sample.
+    /// </summary>
+    [Benchmark]
+    public float L3Read() => Vector512.IsHardwareAccelerated ? Read512(_large, L3Bytes) : Read256(_large, L3Bytes);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float L2Read512()
+    private static float Read512(float* buffer, int bytes)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-        for (float* p = _buffer, end = _buffer + (L2Bytes / sizeof(float)); p < end; p += 8 * 16)
+        for (float* p = buffer, end = buffer + (bytes / sizeof(float)); p < end; p += 8 * 16)
         {
             s0 += Vector512.LoadAligned(p);
             s1 += Vector512.LoadAligned(p + 16);
@@ -147,10 +165,10 @@ public unsafe class PeakBenchmarks : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float L2Read256()
+    private static float Read256(float* buffer, int bytes)
     {
         Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-        for (float* p = _buffer, end = _buffer + (L2Bytes / sizeof(float)); p < end; p += 8 * 8)
+        for (float* p = buffer, end = buffer + (bytes / sizeof(float)); p < end; p += 8 * 8)
         {
             s0 += Vector256.LoadAligned(p);
             s1 += Vector256.LoadAligned(p + 8);

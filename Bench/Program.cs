@@ -20,7 +20,7 @@ namespace StaticNet.Bench;
 /// <summary>
 /// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [BenchmarkDotNet options]</c>.
 /// <para>
-/// Without a <c>--filter</c>: the FP32 peak and L2 read bandwidth of one core (<see cref="PeakBenchmarks"/>) and
+/// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// issue 9's comparison (<see cref="NetworkBenchmarks"/>) in one run, then a summary with GFLOP/s, % of the peak and
 /// the ratios (also written to BenchmarkDotNet.Artifacts/results/issue9.md). The raw kernel cases run with
 /// <c>--filter '*KernelBenchmarks*' '*ParallelBenchmarks*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
@@ -57,7 +57,7 @@ public static class Program
             config = config.AddFilter(new SimpleFilter(b =>
                 b.Descriptor.Type == typeof(NetworkBenchmarks)
                 || (b.Descriptor.Type == typeof(PeakBenchmarks)
-                    && (b.Descriptor.WorkloadMethod.Name == nameof(PeakBenchmarks.L2Read) || b.Descriptor.WorkloadMethod.Name == peakMethod))));
+                    && (b.Descriptor.WorkloadMethod.Name is nameof(PeakBenchmarks.L2Read) or nameof(PeakBenchmarks.L3Read) || b.Descriptor.WorkloadMethod.Name == peakMethod))));
         }
 
         string torch = TorchStatus(out bool torchRuns);
@@ -121,6 +121,8 @@ public static class Program
                 return (PeakBenchmarks.Fma256Flops, "GFLOP/s");
             case nameof(PeakBenchmarks.L2Read):
                 return (PeakBenchmarks.L2Bytes, "GB/s");
+            case nameof(PeakBenchmarks.L3Read):
+                return (PeakBenchmarks.L3Bytes, "GB/s");
             case nameof(NetworkBenchmarks.StaticNet) or nameof(NetworkBenchmarks.StaticNetParallel) or nameof(NetworkBenchmarks.Naive)
                 or nameof(NetworkBenchmarks.TensorPrimitives) or nameof(NetworkBenchmarks.OnnxRuntime) or nameof(NetworkBenchmarks.OnnxRuntimeParallel)
                 or "TorchSharp":
