@@ -299,7 +299,9 @@ public sealed partial class NetworkGenerator
                     case ForwardPlan.DenseStep dense:
                         // Only a layer reading the block's input can prefetch the next block's.
                         string upcoming = step.Source == "x" ? ", upcoming" : string.Empty;
-                        w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});");
+                        w.Line(dense.Activation?.Kind == LayerKind.Softmax
+                            ? $"{Kernels}.DenseKernel.ForwardSoftmax<{dense.ShapeName}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});"
+                            : $"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});");
                         break;
                     case ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.BatchNorm } bn:
                         w.Line($"{Kernels}.ElementwiseKernel.BatchNorm({step.Target}, {bn.FieldName});");
@@ -351,7 +353,9 @@ public sealed partial class NetworkGenerator
                     w.Line($"values = layer{d.Position};");
                     if (dense.Activation is { } activation)
                     {
-                        EmitInspectInPlace(w, activation, $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(activation)}>(layer{activation.Position});");
+                        EmitInspectInPlace(w, activation, activation.Kind == LayerKind.Softmax
+                            ? $"{Kernels}.SoftmaxKernel.Apply(layer{activation.Position}, features: {activation.Outputs});"
+                            : $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(activation)}>(layer{activation.Position});");
                     }
                 }
                 else if (step is ForwardPlan.InPlaceStep inPlace)

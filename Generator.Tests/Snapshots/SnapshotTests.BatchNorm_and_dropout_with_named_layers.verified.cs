@@ -15,7 +15,7 @@
 // Total: 664 parameters, 2,928 bytes of float32 tensors, 1,136 FLOP per sample
 //
 // Forward pass: blocks of up to 32 rows go through every layer in turn, activations on the stack:
-//   layer 0 Dense(12, 24) + 1 BatchNorm(24, Epsilon = 0.001f) (folded) + 2 ReLU → layer 4 Dense(24, 10, Bias = false) + 5 BatchNorm(10) (folded) + 6 Tanh → layer 7 Dense(10, 4) → layer 8 Softmax (in place)
+//   layer 0 Dense(12, 24) + 1 BatchNorm(24, Epsilon = 0.001f) (folded) + 2 ReLU → layer 4 Dense(24, 10, Bias = false) + 5 BatchNorm(10) (folded) + 6 Tanh → layer 7 Dense(10, 4) + 8 Softmax
 
 #nullable enable
 
@@ -174,10 +174,8 @@ partial class Classifier : global::StaticNet.INetwork
         global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0, upcoming);
         // layer 4 Dense(24, 10, Bias = false) + 5 BatchNorm(10) (folded) + 6 Tanh
         global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.TanhActivation>(layer0Output, layer4Output, rows, _layer4);
-        // layer 7 Dense(10, 4)
-        global::StaticNet.Kernels.DenseKernel.Forward<Layer7Shape, global::StaticNet.Kernels.IdentityActivation>(layer4Output, y, rows, _layer7);
-        // layer 8 Softmax (in place)
-        global::StaticNet.Kernels.SoftmaxKernel.Apply(y, features: 4);
+        // layer 7 Dense(10, 4) + 8 Softmax
+        global::StaticNet.Kernels.DenseKernel.ForwardSoftmax<Layer7Shape>(layer4Output, y, rows, _layer7);
     }
 
     /// <summary>
@@ -213,13 +211,11 @@ partial class Classifier : global::StaticNet.INetwork
         observer(new global::StaticNet.LayerActivation(6, 6, "Tanh", batch, 10, layer6));
         values = layer6;
 
-        // layer 7 Dense(10, 4)
+        // layer 7 Dense(10, 4) + 8 Softmax
         float[] layer7 = new float[batch * 4];
         global::StaticNet.Kernels.DenseKernel.Forward<Layer7Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer7, batch, _layer7);
         observer(new global::StaticNet.LayerActivation(7, 7, "Dense(10, 4)", batch, 4, layer7));
         values = layer7;
-
-        // layer 8 Softmax (in place)
         float[] layer8 = (float[])values.Clone();
         global::StaticNet.Kernels.SoftmaxKernel.Apply(layer8, features: 4);
         observer(new global::StaticNet.LayerActivation(8, 8, "Softmax", batch, 4, layer8));

@@ -12,7 +12,7 @@
 // Total: 109,386 parameters, 437,544 bytes of float32 tensors, 218,368 FLOP per sample
 //
 // Forward pass: blocks of up to 32 rows go through every layer in turn, activations on the stack:
-//   layer 0 Dense(784, 128) + 1 ReLU → layer 2 Dense(128, 64) + 3 ReLU → layer 4 Dense(64, 10) → layer 5 Softmax (in place)
+//   layer 0 Dense(784, 128) + 1 ReLU → layer 2 Dense(128, 64) + 3 ReLU → layer 4 Dense(64, 10) + 5 Softmax
 
 #nullable enable
 
@@ -166,10 +166,8 @@ partial class MnistNet : global::StaticNet.INetwork
         global::StaticNet.Kernels.DenseKernel.Forward<Layer0Shape, global::StaticNet.Kernels.ReLUActivation>(x, layer0Output, rows, _layer0, upcoming);
         // layer 2 Dense(128, 64) + 3 ReLU
         global::StaticNet.Kernels.DenseKernel.Forward<Layer2Shape, global::StaticNet.Kernels.ReLUActivation>(layer0Output, layer2Output, rows, _layer2);
-        // layer 4 Dense(64, 10)
-        global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(layer2Output, y, rows, _layer4);
-        // layer 5 Softmax (in place)
-        global::StaticNet.Kernels.SoftmaxKernel.Apply(y, features: 10);
+        // layer 4 Dense(64, 10) + 5 Softmax
+        global::StaticNet.Kernels.DenseKernel.ForwardSoftmax<Layer4Shape>(layer2Output, y, rows, _layer4);
     }
 
     /// <summary>
@@ -205,13 +203,11 @@ partial class MnistNet : global::StaticNet.INetwork
         observer(new global::StaticNet.LayerActivation(3, 3, "ReLU", batch, 64, layer3));
         values = layer3;
 
-        // layer 4 Dense(64, 10)
+        // layer 4 Dense(64, 10) + 5 Softmax
         float[] layer4 = new float[batch * 10];
         global::StaticNet.Kernels.DenseKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer4, batch, _layer4);
         observer(new global::StaticNet.LayerActivation(4, 4, "Dense(64, 10)", batch, 10, layer4));
         values = layer4;
-
-        // layer 5 Softmax (in place)
         float[] layer5 = (float[])values.Clone();
         global::StaticNet.Kernels.SoftmaxKernel.Apply(layer5, features: 10);
         observer(new global::StaticNet.LayerActivation(5, 5, "Softmax", batch, 10, layer5));

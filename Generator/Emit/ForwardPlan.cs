@@ -11,9 +11,9 @@ namespace StaticNet.Generator.Emit;
 /// </summary>
 /// <remarks>
 /// Fusion rules, in declaration order: Dropout disappears (the identity at inference). A Dense takes with it
-/// a BatchNorm right after it (folded into its weights at load) and then one element-wise activation
-/// (applied in the kernel's epilogue while results are in registers). Anything else runs in place on the
-/// buffer it follows: a BatchNorm that is not after a Dense, a second activation, Softmax.
+/// a BatchNorm right after it (folded into its weights at load) and then one element-wise activation or a
+/// Softmax (applied in the kernel's epilogue while results are in registers). Anything else runs in place on
+/// the buffer it follows: a BatchNorm that is not after a Dense, a second activation, a Softmax after one.
 /// Rows go through the whole network a block at a time, so each block's activations stay in L1/L2 between
 /// layers instead of making one pass over the whole batch per layer.
 /// </remarks>
@@ -76,7 +76,9 @@ internal sealed class ForwardPlan
                     i++;
                 }
 
-                LayerSpec? activation = i + 1 < layers.Count && layers[i + 1].IsElementwiseActivation ? layers[++i] : null;
+                // One activation in the epilogue: element-wise, or a softmax over the row (DenseKernel.ForwardSoftmax).
+                LayerSpec? activation = i + 1 < layers.Count && (layers[i + 1].IsElementwiseActivation || layers[i + 1].Kind == LayerKind.Softmax)
+                    ? layers[++i] : null;
                 steps.Add(new DenseStep(layer, batchNorm, activation));
             }
             else
@@ -144,7 +146,7 @@ internal sealed class ForwardPlan
         public bool CopiesInput { get; set; }
     }
 
-    /// <summary>One kernel call: a Dense, maybe with a BatchNorm folded in, maybe with an activation in its epilogue.</summary>
+    /// <summary>One kernel call: a Dense, maybe with a BatchNorm folded in, maybe with an activation (or softmax) in its epilogue.</summary>
     internal sealed class DenseStep : Step
     {
         public DenseStep(LayerSpec dense, LayerSpec? batchNorm, LayerSpec? activation)

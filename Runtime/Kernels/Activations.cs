@@ -105,3 +105,20 @@ public readonly struct TanhActivation : IActivation
         return Vector512.CopySign(magnitude, x);
     }
 }
+
+/// <summary>
+/// Marks the softmax fused into the epilogue of <see cref="DenseKernel.ForwardSoftmax{TShape}"/>: only that
+/// kernel's AVX-512 path uses it, for layers of at most 16 outputs (one register a row), and it applies the
+/// softmax to the whole row there. Element-wise it is the identity; it is never used element-wise.
+/// </summary>
+internal readonly struct SoftmaxEpilogue : IActivation
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => x;
+
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => x;
+
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => x;
+}

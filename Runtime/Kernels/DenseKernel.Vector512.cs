@@ -325,6 +325,24 @@ public static partial class DenseKernel
             }
         }
 
+        if (typeof(TActivation) == typeof(SoftmaxEpilogue))
+        {
+            // ForwardSoftmax: one panel, each row whole in its accumulator. The rows go to the softmax through
+            // full-width stores to this block (which the processor forwards to the loads that follow), not
+            // through masked stores to the output (which it does not).
+            Vector512<float>* logits = stackalloc Vector512<float>[RowsPerBlock512];
+            logits[0] = a00;
+            if (rows > 1) { logits[1] = a10; }
+            if (rows > 2) { logits[2] = a20; }
+            if (rows > 3) { logits[3] = a30; }
+            if (rows > 4) { logits[4] = a40; }
+            if (rows > 5) { logits[5] = a50; }
+            if (rows > 6) { logits[6] = a60; }
+            if (rows > 7) { logits[7] = a70; }
+            SoftmaxKernel.FinishRows512(logits, rows, bias, y, n);
+            return;
+        }
+
         Finish512<TShape, TActivation>(a00, bias, y, panel);
         if (panels > 1) { Finish512<TShape, TActivation>(a01, bias, y, panel + 1); }
         if (panels > 2) { Finish512<TShape, TActivation>(a02, bias, y, panel + 2); }
@@ -412,6 +430,14 @@ public static partial class DenseKernel
             if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (1 * panelStride)), a1); }
             if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (2 * panelStride)), a2); }
             if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (3 * panelStride)), a3); }
+        }
+
+        if (typeof(TActivation) == typeof(SoftmaxEpilogue))
+        {
+            // A copy: taking a0's own address would keep it in memory through the whole loop above.
+            Vector512<float> row = a0;
+            SoftmaxKernel.FinishRows512(&row, 1, bias, y, TShape.Outputs);
+            return;
         }
 
         Finish512<TShape, TActivation>(a0, bias, y, panel);

@@ -77,18 +77,47 @@ public static class SoftmaxKernel
                     next = Avx512F.MaskLoad(row + features, mask, negativeInfinity);
                 }
 
-                Vector512<float> rowMax = Vector512.Create(MaxOfLanes(v.GetLower().GetLower(), v.GetLower().GetUpper(), v.GetUpper().GetLower(), v.GetUpper().GetUpper()));
-
-                // Lanes past the row take e^0 rather than e^−∞ (whose subnormal intermediate costs a microcode
-                // assist), then add +0, which leaves a partial sum (never −0) unchanged, as if never added.
-                Vector512<float> exponent = Vector512.ConditionalSelect(mask, v, rowMax) - rowMax;
-                Vector512<float> e = Vector512.ConditionalSelect(mask, ExpKernel.Exp(exponent), Vector512<float>.Zero);
-                Vector256<float> eight = e.GetLower() + e.GetUpper();
-                Vector128<float> four = eight.GetLower() + eight.GetUpper();
-                float total = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
-                Avx512F.MaskStore(row, mask, e / Vector512.Create(total));
+                Avx512F.MaskStore(row, mask, RowInRegister512(v, mask));
             }
         }
+    }
+
+    /// <summary>
+    /// The fused epilogue of <see cref="DenseKernel.ForwardSoftmax{TShape}"/>: <paramref name="rows"/> accumulators of a
+    /// layer of at most 16 outputs (one row each, lanes past the row zero), plus <paramref name="bias"/>, softmax,
+    /// masked store to the rows of <paramref name="y"/>, <paramref name="features"/> apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void FinishRows512(Vector512<float>* accumulators, int rows, float* bias, float* y, int features)
+    {
+        Vector512<float> mask = DenseKernel.LaneMask512(features);
+        Vector512<float> b = Vector512.LoadAligned(bias);
+        Vector512<float> negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        for (int r = 0; r < rows; r++)
+        {
+            Vector512<float> logits = Vector512.ConditionalSelect(mask, accumulators[r] + b, negativeInfinity);
+            Avx512F.MaskStore(y + ((long)r * features), mask, RowInRegister512(logits, mask));
+        }
+    }
+
+    /// <summary>
+    /// Softmax of one row of at most 16 features held in a register: lanes where <paramref name="mask"/> is set
+    /// are the row, the others must hold −∞ (they never win the maximum) and come out as +0. The arithmetic of
+    /// the general AVX-512 loop, so the same bits; also the fused epilogue of <see cref="DenseKernel.ForwardSoftmax{TShape}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> RowInRegister512(Vector512<float> v, Vector512<float> mask)
+    {
+        Vector512<float> rowMax = Vector512.Create(MaxOfLanes(v.GetLower().GetLower(), v.GetLower().GetUpper(), v.GetUpper().GetLower(), v.GetUpper().GetUpper()));
+
+        // Lanes past the row take e^0 rather than e^−∞ (whose subnormal intermediate costs a microcode
+        // assist), then add +0, which leaves a partial sum (never −0) unchanged, as if never added.
+        Vector512<float> exponent = Vector512.ConditionalSelect(mask, v, rowMax) - rowMax;
+        Vector512<float> e = Vector512.ConditionalSelect(mask, ExpKernel.Exp(exponent), Vector512<float>.Zero);
+        Vector256<float> eight = e.GetLower() + e.GetUpper();
+        Vector128<float> four = eight.GetLower() + eight.GetUpper();
+        float total = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+        return e / Vector512.Create(total);
     }
 
     /// <summary>The AVX-512 path of <see cref="Apply"/>: one 16-lane vector is the 16 canonical partial sums.</summary>
