@@ -43,7 +43,9 @@ internal sealed class MachineLoad
     public void Save(string caseName)
     {
         Directory.CreateDirectory(Folder);
-        File.WriteAllText(Path.Combine(Folder, FileName(caseName)), OthersInCores().ToString("R", CultureInfo.InvariantCulture));
+        // A case runs in several processes (launches): keep the busiest one's figure.
+        double others = Math.Max(OthersInCores(), Read(caseName) ?? 0);
+        File.WriteAllText(Path.Combine(Folder, FileName(caseName)), others.ToString("R", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The figure a case recorded, if any.</summary>
