@@ -16,7 +16,7 @@ public static partial class DenseKernel
     /// <summary>The AVX2 + FMA path; <see cref="Forward{TShape, TActivation}"/> picks it when 512-bit vectors are not accelerated.</summary>
     /// <exception cref="PlatformNotSupportedException">The processor has no AVX2 or no FMA.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void ForwardVector256<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+    internal static unsafe void ForwardVector256<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -28,6 +28,7 @@ public static partial class DenseKernel
         Check<TShape>(input, output, rows, weights);
         fixed (float* x = input)
         fixed (float* y = output)
+        fixed (float* next = upcoming)
         {
             if (rows == 1)
             {
@@ -35,7 +36,9 @@ public static partial class DenseKernel
             }
             else if (rows > 1)
             {
-                MatrixMatrix256<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias);
+                // Where the last block of 6 rows prefetches: the first 6 upcoming rows, or itself if there are fewer.
+                float* afterLast = upcoming.Length >= RowsPerBlock256 * TShape.Inputs ? next : null;
+                MatrixMatrix256<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias, afterLast);
             }
         }
     }
@@ -63,9 +66,10 @@ public static partial class DenseKernel
 
     /// <summary>
     /// Two or more rows: blocks of 6 rows × 1 panel, tile by tile and panel by panel; then the last rows % 6
-    /// with a block shaped for them.
+    /// with a block shaped for them. Each block of 6 rows prefetches the input of the next (the last one
+    /// <paramref name="afterLast"/>, when not null), as on the AVX-512 path.
     /// </summary>
-    private static unsafe void MatrixMatrix256<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias)
+    private static unsafe void MatrixMatrix256<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, float* afterLast)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -81,7 +85,10 @@ public static partial class DenseKernel
             {
                 for (int row = tile; row < tileEnd; row += RowsPerBlock256)
                 {
-                    Block256<TShape, TActivation, Block6, Block1>(x + ((long)row * k), y + ((long)row * n), weights, bias, panel);
+                    float* xRow = x + ((long)row * k);
+                    float* ahead = row + RowsPerBlock256 < blockedRows ? xRow + ((long)RowsPerBlock256 * k)
+                        : afterLast != null ? afterLast : xRow;
+                    Block256<TShape, TActivation, Block6, Block1>(xRow, y + ((long)row * n), weights, bias, panel, ahead);
                 }
             }
         }
@@ -108,7 +115,7 @@ public static partial class DenseKernel
         int panelCount = PanelCount<TShape>();
         for (int panel = 0; panel < panelCount; panel++)
         {
-            Block256<TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel);
+            Block256<TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel, null);
         }
     }
 
@@ -121,12 +128,12 @@ public static partial class DenseKernel
         int panel = 0;
         for (; panel + 2 <= panelCount; panel += 2)
         {
-            Block256<TShape, TActivation, Block2, Block2>(x, y, weights, bias, panel);
+            Block256<TShape, TActivation, Block2, Block2>(x, y, weights, bias, panel, null);
         }
 
         if (panel < panelCount)
         {
-            Block256<TShape, TActivation, Block2, Block1>(x, y, weights, bias, panel);
+            Block256<TShape, TActivation, Block2, Block1>(x, y, weights, bias, panel, null);
         }
     }
 
@@ -175,9 +182,10 @@ public static partial class DenseKernel
     /// <remarks>
     /// 2 × rows × panels ≤ 12 accumulators plus the panel weights and the broadcast fit the 16 ymm registers of
     /// AVX2. Branches on <c>rows</c> and <c>panels</c> are on JIT-time constants and vanish from the compiled loop.
+    /// A full block of 6 rows also prefetches 6 × K floats from <paramref name="ahead"/>; other blocks ignore it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block256<TShape, TActivation, TRows, TPanels>(float* x, float* y, float* weights, float* bias, int panel)
+    private static unsafe void Block256<TShape, TActivation, TRows, TPanels>(float* x, float* y, float* weights, float* bias, int panel, float* ahead)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
@@ -199,6 +207,13 @@ public static partial class DenseKernel
         float* xEnd = x + k;
         for (float* xk = x; xk < xEnd; xk++, w += DenseWeights.PanelWidth)
         {
+            if (rows == RowsPerBlock256)
+            {
+                // 6 × K floats of the next rows' input into L2, 6 a step (see the AVX-512 block).
+                Sse.Prefetch1(ahead);
+                ahead += RowsPerBlock256;
+            }
+
             Vector256<float> w0L = Vector256.LoadAligned(w);
             Vector256<float> w0H = Vector256.LoadAligned(w + 8);
             Vector256<float> w1L = panels > 1 ? Vector256.LoadAligned(w + (1 * panelStride)) : default;

@@ -31,7 +31,7 @@ public static partial class DenseKernel
     /// A large batch is read from memory once, by the first layer; without the prefetch, the first pass over each
     /// block of rows waits for it (~5% of the time at batch 16,384: the hardware prefetcher alone does not keep up
     /// with eight rows read side by side). <paramref name="upcoming"/> is only prefetched, never read, and only as
-    /// far as it reaches, so results never depend on it. The AVX-512 path uses it; the others ignore it.
+    /// far as it reaches, so results never depend on it. The AVX-512 and AVX2 paths use it; the scalar one ignores it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
@@ -44,7 +44,7 @@ public static partial class DenseKernel
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
-            ForwardVector256<TShape, TActivation>(input, output, rows, weights);
+            ForwardVector256<TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else
         {
