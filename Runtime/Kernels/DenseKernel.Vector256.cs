@@ -36,8 +36,7 @@ public static partial class DenseKernel
             }
             else if (rows > 1)
             {
-                // Where the last block of 6 rows prefetches: the first 6 upcoming rows, or itself if there are fewer.
-                float* afterLast = upcoming.Length >= RowsPerBlock256 * TShape.Inputs ? next : null;
+                float* afterLast = UpcomingBlock(next, upcoming.Length, RowsPerBlock256, TShape.Inputs);
                 MatrixMatrix256<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias, afterLast);
             }
         }
@@ -86,8 +85,7 @@ public static partial class DenseKernel
                 for (int row = tile; row < tileEnd; row += RowsPerBlock256)
                 {
                     float* xRow = x + ((long)row * k);
-                    float* ahead = row + RowsPerBlock256 < blockedRows ? xRow + ((long)RowsPerBlock256 * k)
-                        : afterLast != null ? afterLast : xRow;
+                    float* ahead = PrefetchTarget(xRow, row, RowsPerBlock256, blockedRows, k, afterLast);
                     Block256<TShape, TActivation, Block6, Block1>(xRow, y + ((long)row * n), weights, bias, panel, ahead);
                 }
             }

@@ -43,8 +43,7 @@ public static partial class DenseKernel
             }
             else if (rows > 1)
             {
-                // Where the last block of 8 rows prefetches: the first 8 upcoming rows, or itself if there are fewer.
-                float* afterLast = upcoming.Length >= RowsPerBlock512 * TShape.Inputs ? next : null;
+                float* afterLast = UpcomingBlock(next, upcoming.Length, RowsPerBlock512, TShape.Inputs);
                 MatrixMatrix512<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias, afterLast);
             }
         }
@@ -101,8 +100,7 @@ public static partial class DenseKernel
                 for (int row = tile; row < tileEnd; row += RowsPerBlock512)
                 {
                     float* xRow = x + ((long)row * k);
-                    float* ahead = row + RowsPerBlock512 < blockedRows ? xRow + ((long)RowsPerBlock512 * k)
-                        : afterLast != null ? afterLast : xRow;
+                    float* ahead = PrefetchTarget(xRow, row, RowsPerBlock512, blockedRows, k, afterLast);
                     Panels512<TShape, TActivation, Block8>(xRow, y + ((long)row * n), weights, bias, panel, chunk, ahead);
                 }
             }

@@ -109,6 +109,21 @@ public static partial class DenseKernel
         }
     }
 
+    /// <summary>
+    /// The input a block of <paramref name="block"/> rows starting at <paramref name="row"/> (at <paramref name="xRow"/>)
+    /// prefetches while it computes: the next block's rows, or for the last full block <paramref name="afterLast"/>
+    /// (the caller's upcoming rows, when there are enough), or else its own rows, already in cache: never a byte
+    /// outside the spans the caller passed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float* PrefetchTarget(float* xRow, int row, int block, int blockedRows, int k, float* afterLast)
+        => row + block < blockedRows ? xRow + ((long)block * k)
+            : afterLast != null ? afterLast : xRow;
+
+    /// <summary>The upcoming rows a path's last full block of <paramref name="block"/> rows may prefetch, or null if there are fewer.</summary>
+    private static unsafe float* UpcomingBlock(float* next, int upcomingLength, int block, int k)
+        => upcomingLength >= (long)block * k ? next : null;
+
     /// <summary>Guards every entry point: a kernel never reads or writes outside its spans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Check<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
