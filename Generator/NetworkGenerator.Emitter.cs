@@ -234,9 +234,10 @@ public sealed partial class NetworkGenerator
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Runs a large batch on every core: each core takes a share of the rows through all the layers. Same results,");
-        w.Line("/// bit for bit, as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this");
-        w.Line("/// falls back to for small batches or while another parallel call holds the cores. Allocates nothing.");
+        w.Line("/// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 8 rows,");
+        w.Line("/// a share of the outputs of each layer too large for one core's cache. Same results, bit for bit, as");
+        w.Line("/// <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this falls back to for");
+        w.Line("/// small work or while another parallel call holds the cores. Allocates nothing.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>");
         w.Line($"public void ForwardParallel({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs) => {Kernels}.ParallelBatch.Forward(this, inputs, outputs);");

@@ -218,6 +218,51 @@ public sealed class ParallelTests
     }
 
     [Fact]
+    public void ForwardParallel_shares_a_large_layers_outputs_for_a_few_rows_with_Forwards_bits()
+    {
+        var tensors = RandomWeights.For(Layers.LargeLayer, new Random(31));
+        var net = LargeLayer.Load(RandomWeights.File(Layers.LargeLayer, tensors));
+        var reference = new ReferenceNetwork(Layers.LargeLayer, tensors);
+        // 1–7 rows: the 4.4 MB layer's panels shared among the cores; 8 and 9: rows shared instead.
+        foreach (int batch in new[] { 1, 2, 3, 5, 7, 8, 9 })
+        {
+            float[] inputs = RandomWeights.Inputs(batch * LargeLayer.InputSize, new Random(batch));
+            float[] one = new float[batch * LargeLayer.OutputSize], all = new float[batch * LargeLayer.OutputSize];
+            net.Forward(inputs, one);
+            net.ForwardParallel(inputs, all);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            net.ForwardParallel(inputs, all);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(NetworkTests.Bits(one), NetworkTests.Bits(all));
+            ReferenceNetwork.AssertClose(reference.Forward(inputs), all, $"batch {batch}");
+        }
+    }
+
+    [Fact]
+    public void Concurrent_ForwardParallel_calls_of_a_few_rows_give_Forwards_bits()
+    {
+        var net = LargeLayer.Load(RandomWeights.File(Layers.LargeLayer, RandomWeights.For(Layers.LargeLayer, new Random(32))));
+        float[] inputs = RandomWeights.Inputs(3 * LargeLayer.InputSize, new Random(33));
+        float[] expected = new float[3 * LargeLayer.OutputSize];
+        net.Forward(inputs, expected);
+        // Four callers at once: one holds the workers, the others compute alone; every result must be the same.
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        System.Threading.Tasks.Parallel.For(0, 4, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, caller =>
+        {
+            float[] outputs = new float[3 * LargeLayer.OutputSize];
+            for (int call = 0; call < 20; call++)
+            {
+                net.ForwardParallel(inputs, outputs);
+                if (!NetworkTests.Bits(expected).SequenceEqual(NetworkTests.Bits(outputs)))
+                {
+                    failures.Add($"caller {caller}, call {call}");
+                }
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void ForwardParallel_checks_span_lengths()
     {
         var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));

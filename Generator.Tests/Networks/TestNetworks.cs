@@ -32,6 +32,10 @@ public partial class Wide8192;
 [Dense(1, 4096), Tanh, Dense(4096, 1)]
 public partial class Wide4096;
 
+/// <summary>A 4.4 MB first layer (more than one core's L2) with a partial last panel: ForwardParallel splits its outputs for a few rows.</summary>
+[Dense(1000, 1100), ReLU, Dense(1100, 3), Softmax]
+public partial class LargeLayer;
+
 /// <summary>The reference's view of the same networks.</summary>
 internal static class Layers
 {
@@ -59,6 +63,8 @@ internal static class Layers
     public static readonly RefLayer[] Wide8192 = [RefLayer.Dense(5, 8192), RefLayer.Act("ReLU"), RefLayer.Dense(8192, 3)];
 
     public static readonly RefLayer[] Wide4096 = [RefLayer.Dense(1, 4096), RefLayer.Act("Tanh"), RefLayer.Dense(4096, 1)];
+
+    public static readonly RefLayer[] LargeLayer = [RefLayer.Dense(1000, 1100), RefLayer.Act("ReLU"), RefLayer.Dense(1100, 3), RefLayer.Act("Softmax")];
 }
 
 /// <summary>The "named" PyTorch fixture, embedded at compile time.</summary>

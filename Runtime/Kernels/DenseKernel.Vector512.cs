@@ -37,7 +37,12 @@ public static partial class DenseKernel
         fixed (float* y = output)
         fixed (float* next = upcoming)
         {
-            if (rows == 1)
+            if (ParallelColumns.IsLarge<TShape>() && rows is > 0 and < RowsPerBlock512 && ParallelColumns.Active
+                && ParallelColumns.TryForward<TShape, TActivation>(x, y, rows, weights))
+            {
+                // ForwardParallel with a few rows: this large layer's panels were shared among the cores.
+            }
+            else if (rows == 1)
             {
                 MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias);
             }
@@ -118,6 +123,42 @@ public static partial class DenseKernel
             case 6: AllPanels512<TShape, TActivation, Block6>(xRest, yRest, weights, bias); break;
             case 7: AllPanels512<TShape, TActivation, Block7>(xRest, yRest, weights, bias); break;
             default: break;
+        }
+    }
+
+    /// <summary>
+    /// <typeparamref name="TRows"/> rows (1–7), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
+    /// share of a layer in <see cref="ParallelColumns"/>. The blocks are the ones a whole layer of that many rows uses.
+    /// </summary>
+    internal static unsafe void PanelRange512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRows : struct, IBlockConstant
+    {
+        if (TRows.Value == 1)
+        {
+            int panel = first;
+            for (; panel + 4 <= end; panel += 4)
+            {
+                SingleRow512<TShape, TActivation, Block4>(x, y, weights, bias, panel);
+            }
+
+            switch (end - panel)
+            {
+                case 1: SingleRow512<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
+                case 2: SingleRow512<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
+                case 3: SingleRow512<TShape, TActivation, Block3>(x, y, weights, bias, panel); break;
+                default: break;
+            }
+
+            return;
+        }
+
+        int chunk;
+        for (int panel = first; panel < end; panel += chunk)
+        {
+            chunk = PanelChunk(end - panel);
+            Panels512<TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk);
         }
     }
 

@@ -3,10 +3,11 @@ using System;
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// A whole network over a large batch on every core: each core runs its share of rows through all the layers,
-/// so there is one hand-off per call rather than one per layer. Results are bit-identical to one thread (each
-/// row's arithmetic does not depend on which rows it is computed with). No allocation per call; see
-/// <see cref="RowWorkers"/> for how the work is handed over.
+/// A whole network over a batch on every core: each core runs its share of rows through all the layers, so there
+/// is one hand-off per call rather than one per layer. A batch of fewer than 8 rows cannot be shared out that way;
+/// its layers too large for one core's L2 share out their outputs instead (<see cref="ParallelColumns"/>, one
+/// hand-off per such layer). Results are bit-identical to one thread (each output's arithmetic does not depend on
+/// which thread computes it). No allocation per call; see <see cref="RowWorkers"/> for how the work is handed over.
 /// </summary>
 public static class ParallelBatch
 {
@@ -22,10 +23,17 @@ public static class ParallelBatch
     {
         ArgumentNullException.ThrowIfNull(network);
         int rows = BatchShape.Rows(inputs.Length, TNetwork.InputFeatures, outputs.Length, TNetwork.OutputFeatures);
-        RowWorkers? workers = rows * TNetwork.FlopPerRow >= MinimumFlop && rows >= RowWorkers.RowGranule ? RowWorkers.Shared : null;
+        RowWorkers? workers = rows * TNetwork.FlopPerRow >= MinimumFlop ? RowWorkers.Shared : null;
         if (workers is null)
         {
             network.Forward(inputs, outputs);
+            return;
+        }
+
+        if (rows < RowWorkers.RowGranule)
+        {
+            // Too few rows to share out: the large layers share out their outputs instead.
+            ParallelColumns.RunWithColumnsSplit(network, inputs, outputs);
             return;
         }
 
