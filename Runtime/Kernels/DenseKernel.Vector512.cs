@@ -41,8 +41,10 @@ public static partial class DenseKernel
                 && ParallelColumns.TryForward<TShape, TActivation>(x, y, rows, weights))
             {
                 // ForwardParallel with a few rows: this large layer's panels were shared among the cores.
+                return;
             }
-            else if (rows == 1)
+
+            if (rows == 1)
             {
                 MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias);
             }
