@@ -46,7 +46,7 @@ public static partial class DenseKernel
 
             if (rows == 1)
             {
-                MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias);
+                MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias, 0, PanelCount<TShape>());
             }
             else if (rows > 1)
             {
@@ -57,23 +57,22 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// One row: all panels, 4 at a time. At one row the kernel only streams weights from cache (each is used
+    /// One row: panels [<paramref name="first"/>, <paramref name="end"/>), 4 at a time. At one row the kernel only streams weights from cache (each is used
     /// once), so what matters is the stream rate: 4 concurrent panel streams measured ~207 GB/s from L2 on
     /// Zen 5 (~90% of a plain sequential read), 8 streams ~172 GB/s, and software prefetch only lowered it.
     /// 4 chains of FMAs at 4 cycles' latency still consume 64 B per cycle, L2's own limit.
     /// </summary>
-    private static unsafe void MatrixVector512<TShape, TActivation>(float* x, float* y, float* weights, float* bias)
+    private static unsafe void MatrixVector512<TShape, TActivation>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
-        int panelCount = PanelCount<TShape>();
-        int panel = 0;
-        for (; panel + 4 <= panelCount; panel += 4)
+        int panel = first;
+        for (; panel + 4 <= end; panel += 4)
         {
             SingleRow512<TShape, TActivation, Block4>(x, y, weights, bias, panel);
         }
 
-        switch (panelCount - panel)
+        switch (end - panel)
         {
             case 1: SingleRow512<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
             case 2: SingleRow512<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
@@ -117,20 +116,21 @@ public static partial class DenseKernel
         float* yRest = y + ((long)blockedRows * n);
         switch (rows - blockedRows)
         {
-            case 1: MatrixVector512<TShape, TActivation>(xRest, yRest, weights, bias); break;
+            case 1: MatrixVector512<TShape, TActivation>(xRest, yRest, weights, bias, 0, panelCount); break;
             case 2: TwoRows512<TShape, TActivation>(xRest, yRest, weights, bias); break;
-            case 3: AllPanels512<TShape, TActivation, Block3>(xRest, yRest, weights, bias); break;
-            case 4: AllPanels512<TShape, TActivation, Block4>(xRest, yRest, weights, bias); break;
-            case 5: AllPanels512<TShape, TActivation, Block5>(xRest, yRest, weights, bias); break;
-            case 6: AllPanels512<TShape, TActivation, Block6>(xRest, yRest, weights, bias); break;
-            case 7: AllPanels512<TShape, TActivation, Block7>(xRest, yRest, weights, bias); break;
+            case 3: AllPanels512<TShape, TActivation, Block3>(xRest, yRest, weights, bias, 0, panelCount); break;
+            case 4: AllPanels512<TShape, TActivation, Block4>(xRest, yRest, weights, bias, 0, panelCount); break;
+            case 5: AllPanels512<TShape, TActivation, Block5>(xRest, yRest, weights, bias, 0, panelCount); break;
+            case 6: AllPanels512<TShape, TActivation, Block6>(xRest, yRest, weights, bias, 0, panelCount); break;
+            case 7: AllPanels512<TShape, TActivation, Block7>(xRest, yRest, weights, bias, 0, panelCount); break;
             default: break;
         }
     }
 
     /// <summary>
     /// <typeparamref name="TRows"/> rows (1–7), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
-    /// share of a layer in <see cref="ParallelColumns"/>. The blocks are the ones a whole layer of that many rows uses.
+    /// share of a layer in <see cref="ParallelColumns"/>, computed by the same routines as a whole layer's single row
+    /// or last rows % 8.
     /// </summary>
     internal static unsafe void PanelRange512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
@@ -139,28 +139,11 @@ public static partial class DenseKernel
     {
         if (TRows.Value == 1)
         {
-            int panel = first;
-            for (; panel + 4 <= end; panel += 4)
-            {
-                SingleRow512<TShape, TActivation, Block4>(x, y, weights, bias, panel);
-            }
-
-            switch (end - panel)
-            {
-                case 1: SingleRow512<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
-                case 2: SingleRow512<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
-                case 3: SingleRow512<TShape, TActivation, Block3>(x, y, weights, bias, panel); break;
-                default: break;
-            }
-
-            return;
+            MatrixVector512<TShape, TActivation>(x, y, weights, bias, first, end);
         }
-
-        int chunk;
-        for (int panel = first; panel < end; panel += chunk)
+        else
         {
-            chunk = PanelChunk(end - panel);
-            Panels512<TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk);
+            AllPanels512<TShape, TActivation, TRows>(x, y, weights, bias, first, end);
         }
     }
 
@@ -170,17 +153,16 @@ public static partial class DenseKernel
     /// </summary>
     private static int PanelChunk(int remaining) => remaining is 4 or 2 ? 2 : Math.Min(3, remaining);
 
-    /// <summary><typeparamref name="TRows"/> rows, all panels.</summary>
-    private static unsafe void AllPanels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias)
+    /// <summary><typeparamref name="TRows"/> rows, panels [<paramref name="first"/>, <paramref name="end"/>).</summary>
+    private static unsafe void AllPanels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
     {
-        int panelCount = PanelCount<TShape>();
         int chunk;
-        for (int panel = 0; panel < panelCount; panel += chunk)
+        for (int panel = first; panel < end; panel += chunk)
         {
-            chunk = PanelChunk(panelCount - panel);
+            chunk = PanelChunk(end - panel);
             Panels512<TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk);
         }
     }
@@ -246,7 +228,7 @@ public static partial class DenseKernel
 
     /// <summary>⌈N / 16⌉, a JIT-time constant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PanelCount<TShape>()
+    internal static int PanelCount<TShape>()
         where TShape : struct, IDenseShape
         => (TShape.Outputs + DenseWeights.PanelWidth - 1) / DenseWeights.PanelWidth;
 

@@ -34,7 +34,7 @@ internal static class ParallelColumns
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsLarge<TShape>()
         where TShape : struct, IDenseShape
-        => (long)TShape.Inputs * ((TShape.Outputs + DenseWeights.PanelWidth - 1) / DenseWeights.PanelWidth) * DenseWeights.PanelWidth * sizeof(float) >= MinimumWeightBytes;
+        => (long)TShape.Inputs * DenseKernel.PanelCount<TShape>() * DenseWeights.PanelWidth * sizeof(float) >= MinimumWeightBytes;
 
     /// <summary>Runs <paramref name="network"/>'s one-thread forward pass with the large layers' outputs split over the cores.</summary>
     public static void RunWithColumnsSplit<TNetwork>(TNetwork network, ReadOnlySpan<float> inputs, Span<float> outputs)
