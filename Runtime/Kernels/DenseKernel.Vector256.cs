@@ -32,7 +32,7 @@ public static partial class DenseKernel
         {
             if (rows == 1)
             {
-                MatrixVector256<TShape, TActivation>(x, y, weights.Weights, weights.Bias);
+                MatrixVector256<TShape, TActivation>(x, y, weights.Weights, weights.Bias, 0, PanelCount<TShape>());
             }
             else if (rows > 1)
             {
@@ -42,19 +42,18 @@ public static partial class DenseKernel
         }
     }
 
-    /// <summary>One row: all panels, up to 4 at a time.</summary>
-    private static unsafe void MatrixVector256<TShape, TActivation>(float* x, float* y, float* weights, float* bias)
+    /// <summary>One row: panels [<paramref name="first"/>, <paramref name="end"/>), up to 4 at a time.</summary>
+    private static unsafe void MatrixVector256<TShape, TActivation>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
-        int panelCount = PanelCount<TShape>();
-        int panel = 0;
-        for (; panel + 4 <= panelCount; panel += 4)
+        int panel = first;
+        for (; panel + 4 <= end; panel += 4)
         {
             SingleRow256<TShape, TActivation, Block4>(x, y, weights, bias, panel);
         }
 
-        switch (panelCount - panel)
+        switch (end - panel)
         {
             case 1: SingleRow256<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
             case 2: SingleRow256<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
@@ -64,9 +63,9 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// Two or more rows: blocks of 6 rows × 1 panel, tile by tile and panel by panel; then the last rows % 6
-    /// with a block shaped for them. Each block of 6 rows prefetches the input of the next (the last one
-    /// <paramref name="afterLast"/>, when not null), as on the AVX-512 path.
+    /// Two or more rows: blocks of 6 rows × 1 panel, tile by tile and panel by panel; the last rows % 6 go with the
+    /// last tile, in blocks shaped for them, every 4 panels, while those panels' weights are still in cache (as on the AVX-512 path).
+    /// Each block of 6 rows prefetches the input of the next (the last one <paramref name="afterLast"/>, when not null).
     /// </summary>
     private static unsafe void MatrixMatrix256<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, float* afterLast)
         where TShape : struct, IDenseShape
@@ -76,6 +75,15 @@ public static partial class DenseKernel
         int n = TShape.Outputs;
         int panelCount = PanelCount<TShape>();
         int blockedRows = rows - (rows % RowsPerBlock256);
+        int lastRows = rows - blockedRows;
+        float* xLast = x + ((long)blockedRows * k);
+        float* yLast = y + ((long)blockedRows * n);
+        if (blockedRows == 0)
+        {
+            LastRows256<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
+            return;
+        }
+
         int tileRows = Math.Max(RowsPerBlock256, RowTileFloats / k / RowsPerBlock256 * RowsPerBlock256);
         for (int tile = 0; tile < blockedRows; tile += tileRows)
         {
@@ -88,48 +96,56 @@ public static partial class DenseKernel
                     float* ahead = PrefetchTarget(xRow, row, RowsPerBlock256, blockedRows, k, afterLast);
                     Block256<TShape, TActivation, Block6, Block1>(xRow, y + ((long)row * n), weights, bias, panel, ahead);
                 }
+
+                // The last rows every 4 panels: a panel at a time would leave a single row with 2 accumulator chains.
+                if (tileEnd == blockedRows && (panel % 4 == 3 || panel == panelCount - 1))
+                {
+                    LastRows256<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, panel - (panel % 4), panel + 1);
+                }
             }
         }
+    }
 
-        float* xRest = x + ((long)blockedRows * k);
-        float* yRest = y + ((long)blockedRows * n);
-        switch (rows - blockedRows)
+    /// <summary>The last rows % 6 (0–5) of a batch, panels [<paramref name="first"/>, <paramref name="end"/>).</summary>
+    private static unsafe void LastRows256<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, int first, int end)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        switch (rows)
         {
-            case 1: MatrixVector256<TShape, TActivation>(xRest, yRest, weights, bias); break;
-            case 2: TwoRows256<TShape, TActivation>(xRest, yRest, weights, bias); break;
-            case 3: AllPanels256<TShape, TActivation, Block3>(xRest, yRest, weights, bias); break;
-            case 4: AllPanels256<TShape, TActivation, Block4>(xRest, yRest, weights, bias); break;
-            case 5: AllPanels256<TShape, TActivation, Block5>(xRest, yRest, weights, bias); break;
+            case 1: MatrixVector256<TShape, TActivation>(x, y, weights, bias, first, end); break;
+            case 2: TwoRows256<TShape, TActivation>(x, y, weights, bias, first, end); break;
+            case 3: AllPanels256<TShape, TActivation, Block3>(x, y, weights, bias, first, end); break;
+            case 4: AllPanels256<TShape, TActivation, Block4>(x, y, weights, bias, first, end); break;
+            case 5: AllPanels256<TShape, TActivation, Block5>(x, y, weights, bias, first, end); break;
             default: break;
         }
     }
 
-    /// <summary><typeparamref name="TRows"/> rows (3–5), one panel at a time.</summary>
-    private static unsafe void AllPanels256<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias)
+    /// <summary><typeparamref name="TRows"/> rows (3–5), panels [<paramref name="first"/>, <paramref name="end"/>) one at a time.</summary>
+    private static unsafe void AllPanels256<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
     {
-        int panelCount = PanelCount<TShape>();
-        for (int panel = 0; panel < panelCount; panel++)
+        for (int panel = first; panel < end; panel++)
         {
             Block256<TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel, null);
         }
     }
 
-    /// <summary>Two rows, 2 panels at a time: 8 accumulator chains.</summary>
-    private static unsafe void TwoRows256<TShape, TActivation>(float* x, float* y, float* weights, float* bias)
+    /// <summary>Two rows, panels [<paramref name="first"/>, <paramref name="end"/>) 2 at a time: 8 accumulator chains.</summary>
+    private static unsafe void TwoRows256<TShape, TActivation>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
-        int panelCount = PanelCount<TShape>();
-        int panel = 0;
-        for (; panel + 2 <= panelCount; panel += 2)
+        int panel = first;
+        for (; panel + 2 <= end; panel += 2)
         {
             Block256<TShape, TActivation, Block2, Block2>(x, y, weights, bias, panel, null);
         }
 
-        if (panel < panelCount)
+        if (panel < end)
         {
             Block256<TShape, TActivation, Block2, Block1>(x, y, weights, bias, panel, null);
         }
