@@ -27,7 +27,7 @@ public sealed class PanelRangeTests
         (float[] weight, float[] bias) = KernelPaths.RandomLayer(random, inputs, outputs);
         var packed = DenseWeights.Pack(weight, bias, inputs, outputs);
         int panels = packed.Panels;
-        for (int rows = 1; rows <= 7; rows++)
+        for (int rows = 1; rows <= 8; rows++)
         {
             float[] x = KernelPaths.RandomValues(random, rows * inputs);
             float[] whole = new float[rows * outputs];
@@ -81,6 +81,7 @@ public sealed class PanelRangeTests
         4 => typeof(Block4),
         5 => typeof(Block5),
         6 => typeof(Block6),
-        _ => typeof(Block7),
+        7 => typeof(Block7),
+        _ => typeof(Block8),
     };
 }

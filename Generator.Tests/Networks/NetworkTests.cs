@@ -202,7 +202,8 @@ public sealed class ParallelTests
     public void ForwardParallel_gives_Forwards_bits_and_allocates_nothing()
     {
         var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));
-        // 9 and 12: halves of 4 rows; 17 and up: chunks of 8 rows or more, claimed by whichever thread is free.
+        // 1 and 9: under 2 MFLOP, one thread; 12: the first call finds no layer large enough to split by outputs, the
+        // second splits rows in chunks of 4; 17 and up: chunks of 8 rows or more, claimed by whichever thread is free.
         foreach (int batch in new[] { 1, 9, 12, 17, 64, 100, 999, 4096 })
         {
             float[] inputs = RandomWeights.Inputs(batch * MnistNet.InputSize, new Random(batch));
@@ -223,8 +224,9 @@ public sealed class ParallelTests
         var tensors = RandomWeights.For(Layers.LargeLayer, new Random(31));
         var net = LargeLayer.Load(RandomWeights.File(Layers.LargeLayer, tensors));
         var reference = new ReferenceNetwork(Layers.LargeLayer, tensors);
-        // 1–7 rows: the 4.4 MB layer's panels shared among the cores; 8 and 9: rows shared instead.
-        foreach (int batch in new[] { 1, 2, 3, 5, 7, 8, 9 })
+        // 1–15 rows: the 4.4 MB layer's panels shared among the cores (8–15: a block of 8 rows, then the rest);
+        // 16 and 17: rows shared instead.
+        foreach (int batch in new[] { 1, 2, 3, 5, 7, 8, 9, 12, 15, 16, 17 })
         {
             float[] inputs = RandomWeights.Inputs(batch * LargeLayer.InputSize, new Random(batch));
             float[] one = new float[batch * LargeLayer.OutputSize], all = new float[batch * LargeLayer.OutputSize];

@@ -37,7 +37,7 @@ public static partial class DenseKernel
         fixed (float* y = output)
         fixed (float* next = upcoming)
         {
-            if (ParallelColumns.IsLarge<TShape>() && rows is > 0 and < RowsPerBlock512 && ParallelColumns.Active
+            if (ParallelColumns.IsLarge<TShape>() && rows is > 0 and <= ParallelColumns.MaximumRows && ParallelColumns.Active
                 && ParallelColumns.TryForward<TShape, TActivation>(x, y, rows, weights))
             {
                 // ForwardParallel with a few rows: this large layer's panels were shared among the cores.
@@ -151,9 +151,9 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> rows (1–7), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
-    /// share of a layer in <see cref="ParallelColumns"/>, computed by the same routines as a whole layer's single row
-    /// or last rows % 8.
+    /// <typeparamref name="TRows"/> rows (1–8), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
+    /// share of a layer in <see cref="ParallelColumns"/>, computed by the same routines as a whole layer's single row,
+    /// block of 8 rows or last rows % 8.
     /// </summary>
     internal static unsafe void PanelRange512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
         where TShape : struct, IDenseShape
@@ -166,7 +166,8 @@ public static partial class DenseKernel
         }
         else
         {
-            AllPanels512<TShape, TActivation, TRows>(x, y, weights, bias, first, end);
+            // A block of 8 rows prefetches some input as it goes: here its own, already in cache (there is no next block).
+            AllPanels512<TShape, TActivation, TRows>(x, y, weights, bias, first, end, ahead: x);
         }
     }
 

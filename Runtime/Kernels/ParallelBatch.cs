@@ -4,9 +4,9 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// A whole network over a batch on every core: each core runs its share of rows through all the layers, so there
-/// is one hand-off per call rather than one per layer. A batch of fewer than 8 rows cannot be shared out that way;
-/// its layers too large for one core's L2 share out their outputs instead (<see cref="ParallelColumns"/>, one
-/// hand-off per such layer). Results are bit-identical to one thread (each output's arithmetic does not depend on
+/// is one hand-off per call rather than one per layer. A batch of fewer than 16 rows cannot give each core whole
+/// 8-row blocks; its layers too large for one core's L2 share out their outputs instead (<see cref="ParallelColumns"/>,
+/// one hand-off per such layer), and a network without such layers shares 8–15 rows out in halves. Results are bit-identical to one thread (each output's arithmetic does not depend on
 /// which thread computes it). No allocation per call; see <see cref="RowWorkers"/> for how the work is handed over.
 /// </summary>
 public static class ParallelBatch
@@ -30,10 +30,9 @@ public static class ParallelBatch
             return;
         }
 
-        if (rows < RowWorkers.RowGranule)
+        if (rows <= ParallelColumns.MaximumRows && ParallelColumns.TryRunWithColumnsSplit(network, inputs, outputs, rows))
         {
-            // Too few rows to share out: the large layers share out their outputs instead.
-            ParallelColumns.RunWithColumnsSplit(network, inputs, outputs);
+            // Too few rows for whole 8-row blocks on every core: the large layers shared out their outputs instead.
             return;
         }
 

@@ -4,9 +4,9 @@ using System.Runtime.CompilerServices;
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// The few rows of a small batch (fewer than <see cref="RowWorkers.RowGranule"/>, too few to split by rows) through a
-/// large dense layer, with the layer's outputs split over the cores instead: each core computes a share of the
-/// 16-wide column panels for all the rows. Same bits as one thread: every output is the same canonical sum.
+/// The few rows of a small batch (fewer than 16: too few to give each core whole 8-row blocks) through a large dense
+/// layer, with the layer's outputs split over the cores instead: each core computes a share of the 16-wide column
+/// panels for all the rows. Same bits as one thread: every output is the same canonical sum.
 /// </summary>
 /// <remarks>
 /// Only <see cref="ParallelBatch"/> (a network's <c>ForwardParallel</c>) turns this on, for the calling thread and the
@@ -14,12 +14,16 @@ namespace StaticNet.Kernels;
 /// checks <see cref="Active"/> only for layers at least <see cref="MinimumWeightBytes"/> large (a JIT-time
 /// constant, so other layers do not even read it). Such a layer's weights do not fit in one core's L2 and come
 /// from L3 at every call; two cores stream them with nearly twice one core's bandwidth, while a layer that fits
-/// in L2 is over in microseconds, no longer than waking a worker takes.
+/// in L2 is over in microseconds, no longer than waking a worker takes. Split by rows instead, 8–15 rows would
+/// have every core stream all the weights (and in 4-row blocks): 1.3× on 2 cores, against ~1.8× split by outputs.
 /// </remarks>
 internal static class ParallelColumns
 {
     /// <summary>Weights (packed, in bytes) from which a layer's outputs are split over the cores: one core's L2.</summary>
     public const long MinimumWeightBytes = 1024 * 1024;
+
+    /// <summary>The most rows split by outputs; from 16 rows, each of 2 cores gets whole 8-row blocks.</summary>
+    public const int MaximumRows = (2 * RowWorkers.RowGranule) - 1;
 
     /// <summary>Panels per unit of work: the batch-1 kernel's block of 4.</summary>
     private const int PanelsPerGroup = 4;
@@ -27,7 +31,10 @@ internal static class ParallelColumns
     [ThreadStatic]
     private static bool t_active;
 
-    /// <summary>True on a thread inside <see cref="RunWithColumnsSplit{TNetwork}"/>.</summary>
+    [ThreadStatic]
+    private static bool t_sawLargeLayer;
+
+    /// <summary>True on a thread inside <see cref="TryRunWithColumnsSplit{TNetwork}"/>.</summary>
     public static bool Active => t_active;
 
     /// <summary>True if <typeparamref name="TShape"/>'s packed weights are large enough to split; a JIT-time constant.</summary>
@@ -36,11 +43,21 @@ internal static class ParallelColumns
         where TShape : struct, IDenseShape
         => (long)TShape.Inputs * DenseKernel.PanelCount<TShape>() * DenseWeights.PanelWidth * sizeof(float) >= MinimumWeightBytes;
 
-    /// <summary>Runs <paramref name="network"/>'s one-thread forward pass with the large layers' outputs split over the cores.</summary>
-    public static void RunWithColumnsSplit<TNetwork>(TNetwork network, ReadOnlySpan<float> inputs, Span<float> outputs)
+    /// <summary>
+    /// Runs <paramref name="network"/>'s one-thread forward pass over <paramref name="rows"/> (1–15) rows with its large
+    /// layers' outputs split over the cores. False, having done nothing, for 8 or more rows of a network known to have
+    /// no such layer (the caller then splits the rows): whether it has one is learnt on its first such call.
+    /// </summary>
+    public static bool TryRunWithColumnsSplit<TNetwork>(TNetwork network, ReadOnlySpan<float> inputs, Span<float> outputs, int rows)
         where TNetwork : class, INetwork
     {
+        if (rows >= RowWorkers.RowGranule && NoLargeLayer<TNetwork>.Known)
+        {
+            return false;
+        }
+
         t_active = true;
+        t_sawLargeLayer = false;
         try
         {
             network.Forward(inputs, outputs);
@@ -49,16 +66,24 @@ internal static class ParallelColumns
         {
             t_active = false;
         }
+
+        if (!t_sawLargeLayer)
+        {
+            NoLargeLayer<TNetwork>.Known = true;
+        }
+
+        return true;
     }
 
     /// <summary>
-    /// Computes <paramref name="rows"/> (1–7) rows of a large layer with its panels shared among the cores; false,
+    /// Computes <paramref name="rows"/> (1–15) rows of a large layer with its panels shared among the cores; false,
     /// having done nothing, if the workers are busy with another call (the caller then computes alone).
     /// </summary>
     public static unsafe bool TryForward<TShape, TActivation>(float* x, float* y, int rows, DenseWeights weights)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
+        t_sawLargeLayer = true;
         RowWorkers? workers = RowWorkers.Shared;
         if (workers is null)
         {
@@ -76,6 +101,14 @@ internal static class ParallelColumns
             5 => workers.TryRun(&Groups<TShape, TActivation, Block5>, x, y, groups, weights),
             6 => workers.TryRun(&Groups<TShape, TActivation, Block6>, x, y, groups, weights),
             7 => workers.TryRun(&Groups<TShape, TActivation, Block7>, x, y, groups, weights),
+            8 => workers.TryRun(&Groups<TShape, TActivation, Block8>, x, y, groups, weights),
+            9 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block1>, x, y, groups, weights),
+            10 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block2>, x, y, groups, weights),
+            11 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block3>, x, y, groups, weights),
+            12 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block4>, x, y, groups, weights),
+            13 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block5>, x, y, groups, weights),
+            14 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block6>, x, y, groups, weights),
+            15 => workers.TryRun(&GroupsOfEightAndMore<TShape, TActivation, Block7>, x, y, groups, weights),
             _ => false,
         };
     }
@@ -89,5 +122,22 @@ internal static class ParallelColumns
         var weights = (DenseWeights)state;
         int end = Math.Min(weights.Panels, (first + count) * PanelsPerGroup);
         DenseKernel.PanelRange512<TShape, TActivation, TRows>(x, y, weights.Weights, weights.Bias, first * PanelsPerGroup, end);
+    }
+
+    /// <summary>One share of 8 + <typeparamref name="TRest"/> rows: the first 8 as one block, then the rest.</summary>
+    private static unsafe void GroupsOfEightAndMore<TShape, TActivation, TRest>(float* x, float* y, int first, int count, object state)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRest : struct, IBlockConstant
+    {
+        const int Eight = 8;
+        Groups<TShape, TActivation, Block8>(x, y, first, count, state);
+        Groups<TShape, TActivation, TRest>(x + ((long)Eight * TShape.Inputs), y + ((long)Eight * TShape.Outputs), first, count, state);
+    }
+
+    /// <summary>Set once a network is seen to run a few rows without any layer large enough to split.</summary>
+    private static class NoLargeLayer<TNetwork>
+    {
+        public static bool Known;
     }
 }
