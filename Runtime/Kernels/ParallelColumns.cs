@@ -124,15 +124,30 @@ internal static class ParallelColumns
         DenseKernel.PanelRange512<TShape, TActivation, TRows>(x, y, weights.Weights, weights.Bias, first * PanelsPerGroup, end);
     }
 
-    /// <summary>One share of 8 + <typeparamref name="TRest"/> rows: the first 8 as one block, then the rest.</summary>
+    /// <summary>
+    /// One share of 8 + <typeparamref name="TRest"/> rows, a few panels at a time: the first 8 rows as one block, then
+    /// the rest while those panels' weights are still in L2 (a whole share, read twice, would come from L3 twice).
+    /// </summary>
     private static unsafe void GroupsOfEightAndMore<TShape, TActivation, TRest>(float* x, float* y, int first, int count, object state)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRest : struct, IBlockConstant
     {
         const int Eight = 8;
-        Groups<TShape, TActivation, Block8>(x, y, first, count, state);
-        Groups<TShape, TActivation, TRest>(x + ((long)Eight * TShape.Inputs), y + ((long)Eight * TShape.Outputs), first, count, state);
+        // Whole column blocks of the 8-row kernel (3 panels), as many as fit in half an L2: 2 for K = 1024.
+        const int BlockPanels = 3;
+        const int HalfL2 = 512 * 1024;
+        int panelsAtATime = BlockPanels * Math.Max(1, HalfL2 / (BlockPanels * TShape.Inputs * DenseWeights.PanelWidth * sizeof(float)));
+        var weights = (DenseWeights)state;
+        int end = Math.Min(weights.Panels, (first + count) * PanelsPerGroup);
+        float* xRest = x + ((long)Eight * TShape.Inputs);
+        float* yRest = y + ((long)Eight * TShape.Outputs);
+        for (int panel = first * PanelsPerGroup; panel < end; panel += panelsAtATime)
+        {
+            int stop = Math.Min(end, panel + panelsAtATime);
+            DenseKernel.PanelRange512<TShape, TActivation, Block8>(x, y, weights.Weights, weights.Bias, panel, stop);
+            DenseKernel.PanelRange512<TShape, TActivation, TRest>(xRest, yRest, weights.Weights, weights.Bias, panel, stop);
+        }
     }
 
     /// <summary>Set once a network is seen to run a few rows without any layer large enough to split.</summary>
