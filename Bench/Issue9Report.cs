@@ -200,7 +200,7 @@ internal static class Issue9Report
             .Where(x => x.s is not null)
             .Select(x => string.Create(Inv, $"{x.c.Network} {x.c.Batch}: {x.s!.Median / x.c.Median:F2}×"))
             .ToList();
-        Line($"| 1 → {Environment.ProcessorCount} core scaling (`ForwardParallel` ÷ `Forward`; one thread below 2 MFLOP per call by design; below 8 rows, only layers over 1 MB are split) | {string.Join(", ", scaling)} | reported |");
+        Line($"| 1 → {Environment.ProcessorCount} core scaling (`ForwardParallel` ÷ `Forward`; one thread below 2 MFLOP per call by design; below 16 rows, only layers over 1 MB are split) | {string.Join(", ", scaling)} | reported |");
         Line("| First-call time | separate mode: `--first-call` | see below |");
 
         string text = md.ToString();

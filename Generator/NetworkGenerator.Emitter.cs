@@ -234,7 +234,7 @@ public sealed partial class NetworkGenerator
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 8 rows,");
+        w.Line("/// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 16 rows,");
         w.Line("/// a share of the outputs of each layer too large for one core's cache. Same results, bit for bit, as");
         w.Line("/// <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this falls back to for");
         w.Line("/// small work or while another parallel call holds the cores. Allocates nothing.");

@@ -111,7 +111,7 @@ partial class Linear : global::StaticNet.INetwork
     }
 
     /// <summary>
-    /// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 8 rows,
+    /// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 16 rows,
     /// a share of the outputs of each layer too large for one core's cache. Same results, bit for bit, as
     /// <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, which this falls back to for
     /// small work or while another parallel call holds the cores. Allocates nothing.
