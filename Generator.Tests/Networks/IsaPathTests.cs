@@ -88,6 +88,17 @@ public sealed class IsaPathTests
             Append($"dense {inputs}x{outputs} {activation} {rows}", y);
         }
 
+        // ForwardParallel on every path: with AVX-512 a large layer's outputs are shared out below 16 rows; elsewhere
+        // rows are (or, below 8, nothing is). Same bits either way.
+        var large = LargeLayer.Load(RandomWeights.File(Layers.LargeLayer, RandomWeights.For(Layers.LargeLayer, new Random(41))));
+        foreach (int batch in new[] { 3, 12, 17 })
+        {
+            float[] x = RandomWeights.Inputs(batch * LargeLayer.InputSize, new Random(batch), scale: 4);
+            var y = new float[batch * LargeLayer.OutputSize];
+            large.ForwardParallel(x, y);
+            Append($"LargeLayer ForwardParallel {batch}", y);
+        }
+
         foreach (int features in new[] { 10, 1000 })
         {
             float[] logits = Kernels.KernelPaths.RandomValues(new Random(features), 7 * features, 50f);

@@ -240,18 +240,20 @@ public sealed class ParallelTests
         }
     }
 
-    [Fact]
-    public void Concurrent_ForwardParallel_calls_of_a_few_rows_give_Forwards_bits()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(12)]
+    public void Concurrent_ForwardParallel_calls_of_a_few_rows_give_Forwards_bits(int rows)
     {
         var net = LargeLayer.Load(RandomWeights.File(Layers.LargeLayer, RandomWeights.For(Layers.LargeLayer, new Random(32))));
-        float[] inputs = RandomWeights.Inputs(3 * LargeLayer.InputSize, new Random(33));
-        float[] expected = new float[3 * LargeLayer.OutputSize];
+        float[] inputs = RandomWeights.Inputs(rows * LargeLayer.InputSize, new Random(33));
+        float[] expected = new float[rows * LargeLayer.OutputSize];
         net.Forward(inputs, expected);
         // Four callers at once: one holds the workers, the others compute alone; every result must be the same.
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         System.Threading.Tasks.Parallel.For(0, 4, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, caller =>
         {
-            float[] outputs = new float[3 * LargeLayer.OutputSize];
+            float[] outputs = new float[rows * LargeLayer.OutputSize];
             for (int call = 0; call < 20; call++)
             {
                 net.ForwardParallel(inputs, outputs);
