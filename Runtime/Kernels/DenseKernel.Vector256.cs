@@ -63,9 +63,10 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// Two or more rows: blocks of 6 rows × 1 panel, tile by tile and panel by panel; the last rows % 6 go with the
-    /// last tile, in blocks shaped for them, every 4 panels, while those panels' weights are still in cache (as on the AVX-512 path).
-    /// Each block of 6 rows prefetches the input of the next (the last one <paramref name="afterLast"/>, when not null).
+    /// Two or more rows: blocks of 6 rows × 1 panel, tile by tile and panel by panel; then the last rows % 6 in blocks
+    /// shaped for them, or, for a layer too large for L2, with the last tile every 4 panels, while those panels'
+    /// weights are still in cache (as on the AVX-512 path). Each block of 6 rows prefetches the input of the next
+    /// (the last one <paramref name="afterLast"/>, when not null).
     /// </summary>
     private static unsafe void MatrixMatrix256<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, float* afterLast)
         where TShape : struct, IDenseShape
@@ -84,6 +85,7 @@ public static partial class DenseKernel
             return;
         }
 
+        bool lastRowsAlong = OutgrowsL2<TShape>();
         int tileRows = Math.Max(RowsPerBlock256, RowTileFloats / k / RowsPerBlock256 * RowsPerBlock256);
         for (int tile = 0; tile < blockedRows; tile += tileRows)
         {
@@ -98,11 +100,16 @@ public static partial class DenseKernel
                 }
 
                 // The last rows every 4 panels: a panel at a time would leave a single row with 2 accumulator chains.
-                if (tileEnd == blockedRows && (panel % 4 == 3 || panel == panelCount - 1))
+                if (lastRowsAlong && tileEnd == blockedRows && (panel % 4 == 3 || panel == panelCount - 1))
                 {
                     LastRows256<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, panel - (panel % 4), panel + 1);
                 }
             }
+        }
+
+        if (!lastRowsAlong)
+        {
+            LastRows256<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
         }
     }
 

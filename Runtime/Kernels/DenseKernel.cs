@@ -124,6 +124,15 @@ public static partial class DenseKernel
     private static unsafe float* UpcomingBlock(float* next, int upcomingLength, int block, int k)
         => upcomingLength >= (long)block * k ? next : null;
 
+    /// <summary>One core's L2 (Zen 5: 1 MB): a layer whose packed weights reach it is read from L3 at every pass over them.</summary>
+    internal const long L2Bytes = 1024 * 1024;
+
+    /// <summary>True if <typeparamref name="TShape"/>'s packed weights do not fit in one core's L2; a JIT-time constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool OutgrowsL2<TShape>()
+        where TShape : struct, IDenseShape
+        => (long)TShape.Inputs * PanelCount<TShape>() * DenseWeights.PanelWidth * sizeof(float) >= L2Bytes;
+
     /// <summary>Guards every entry point: a kernel never reads or writes outside its spans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Check<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)

@@ -20,7 +20,7 @@ namespace StaticNet.Kernels;
 internal static class ParallelColumns
 {
     /// <summary>Weights (packed, in bytes) from which a layer's outputs are split over the cores: one core's L2.</summary>
-    public const long MinimumWeightBytes = 1024 * 1024;
+    public const long MinimumWeightBytes = DenseKernel.L2Bytes;
 
     /// <summary>The most rows split by outputs; from 16 rows, each of 2 cores gets whole 8-row blocks.</summary>
     public const int MaximumRows = (2 * RowWorkers.RowGranule) - 1;
@@ -41,7 +41,7 @@ internal static class ParallelColumns
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsLarge<TShape>()
         where TShape : struct, IDenseShape
-        => (long)TShape.Inputs * DenseKernel.PanelCount<TShape>() * DenseWeights.PanelWidth * sizeof(float) >= MinimumWeightBytes;
+        => DenseKernel.OutgrowsL2<TShape>();
 
     /// <summary>
     /// Runs <paramref name="network"/>'s one-thread forward pass over <paramref name="rows"/> (1–15) rows with its large
