@@ -225,9 +225,10 @@ public sealed partial class NetworkGenerator
         using (w.Block($"public void Forward({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs)"))
         {
             w.Line($"int batch = {Kernels}.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);");
-            using (w.Block("for (int row = 0; row < batch; row += RowsPerBlock)"))
+            w.Line("// Blocks of up to RowsPerBlock rows, evenly sized (33 rows: 24 + 9, not 32 + 1): each reads all the weights once.");
+            using (w.Block("for (int row = 0, rows; row < batch; row += rows)"))
             {
-                w.Line("int rows = global::System.Math.Min(RowsPerBlock, batch - row);");
+                w.Line($"rows = {Kernels}.BatchShape.NextBlock(batch - row, RowsPerBlock);");
                 w.Line("ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));");
             }
         }

@@ -125,9 +125,10 @@ partial class WideNet : global::StaticNet.INetwork
     public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int batch = global::StaticNet.Kernels.BatchShape.Rows(inputs.Length, InputSize, outputs.Length, OutputSize);
-        for (int row = 0; row < batch; row += RowsPerBlock)
+        // Blocks of up to RowsPerBlock rows, evenly sized (33 rows: 24 + 9, not 32 + 1): each reads all the weights once.
+        for (int row = 0, rows; row < batch; row += rows)
         {
-            int rows = global::System.Math.Min(RowsPerBlock, batch - row);
+            rows = global::StaticNet.Kernels.BatchShape.NextBlock(batch - row, RowsPerBlock);
             ForwardBlock(inputs.Slice(row * InputSize, rows * InputSize), outputs.Slice(row * OutputSize, rows * OutputSize), rows, upcoming: inputs.Slice((row + rows) * InputSize));
         }
     }

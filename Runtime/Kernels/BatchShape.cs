@@ -29,4 +29,25 @@ public static class BatchShape
 
         return batch;
     }
+
+    /// <summary>
+    /// The rows of the next block of a forward pass, with <paramref name="remaining"/> rows left and at most
+    /// <paramref name="rowsPerBlock"/> in a block: all of them if they fit; otherwise an even share of the blocks still
+    /// needed, rounded up to whole 8-row kernel blocks unless that would leave the last block under 8 rows. As many
+    /// blocks as in blocks of <paramref name="rowsPerBlock"/>, but the last is not a lone row or two: each block reads
+    /// every layer's weights once, so for a network too large for L2, 33 rows as 32 + 1 took ~4% longer than as 24 + 9.
+    /// </summary>
+    public static int NextBlock(int remaining, int rowsPerBlock)
+    {
+        if (remaining <= rowsPerBlock)
+        {
+            return remaining;
+        }
+
+        const int KernelRows = 8;
+        int blocks = (remaining + rowsPerBlock - 1) / rowsPerBlock;
+        int share = (remaining + blocks - 1) / blocks;
+        int whole = (share + KernelRows - 1) / KernelRows * KernelRows;
+        return whole <= rowsPerBlock && remaining - (whole * (blocks - 1)) >= KernelRows ? whole : share;
+    }
 }
