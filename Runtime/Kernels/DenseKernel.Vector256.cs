@@ -79,13 +79,7 @@ public static partial class DenseKernel
         int lastRows = rows - blockedRows;
         float* xLast = x + ((long)blockedRows * k);
         float* yLast = y + ((long)blockedRows * n);
-        if (blockedRows == 0)
-        {
-            LastRows256<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
-            return;
-        }
-
-        bool lastRowsAlong = OutgrowsL2<TShape>();
+        bool lastRowsAlong = OutgrowsL2<TShape>() && blockedRows > 0;
         int tileRows = Math.Max(RowsPerBlock256, RowTileFloats / k / RowsPerBlock256 * RowsPerBlock256);
         for (int tile = 0; tile < blockedRows; tile += tileRows)
         {

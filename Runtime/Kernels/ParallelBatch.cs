@@ -6,8 +6,9 @@ namespace StaticNet.Kernels;
 /// A whole network over a batch on every core: each core runs its share of rows through all the layers, so there
 /// is one hand-off per call rather than one per layer. A batch of fewer than 16 rows cannot give each core whole
 /// 8-row blocks; its layers too large for one core's L2 share out their outputs instead (<see cref="ParallelColumns"/>,
-/// one hand-off per such layer), and a network without such layers shares 8–15 rows out in halves. Results are bit-identical to one thread (each output's arithmetic does not depend on
-/// which thread computes it). No allocation per call; see <see cref="RowWorkers"/> for how the work is handed over.
+/// one hand-off per such layer), and a network without such layers shares 8–15 rows out in chunks of 4. Results are
+/// bit-identical to one thread (each output's arithmetic does not depend on which thread computes it). No allocation
+/// per call; see <see cref="RowWorkers"/> for how the work is handed over.
 /// </summary>
 public static class ParallelBatch
 {

@@ -11,17 +11,15 @@ namespace StaticNet.Kernels;
 /// <remarks>
 /// Only <see cref="ParallelBatch"/> (a network's <c>ForwardParallel</c>) turns this on, for the calling thread and the
 /// duration of one call, so that the generated forward pass stays one piece of code: <see cref="DenseKernel"/>
-/// checks <see cref="Active"/> only for layers at least <see cref="MinimumWeightBytes"/> large (a JIT-time
-/// constant, so other layers do not even read it). Such a layer's weights do not fit in one core's L2 and come
-/// from L3 at every call; two cores stream them with nearly twice one core's bandwidth, while a layer that fits
-/// in L2 is over in microseconds, no longer than waking a worker takes. Split by rows instead, 8–15 rows would
-/// have every core stream all the weights (and in 4-row blocks): 1.3× on 2 cores, against ~1.8× split by outputs.
+/// checks <see cref="Active"/> only for layers whose weights outgrow one core's L2
+/// (<see cref="DenseKernel.OutgrowsL2{TShape}"/>, a JIT-time constant, so other layers do not even read it). Such a
+/// layer's weights come from L3 at every call; two cores stream them with nearly twice one core's bandwidth, while a
+/// layer that fits in L2 is over in microseconds, no longer than waking a worker takes. Split by rows instead, 8–15
+/// rows would have every core stream all the weights (and in 4-row blocks): 1.3× on 2 cores at 8 rows, against
+/// 1.6–1.7× split by outputs.
 /// </remarks>
 internal static class ParallelColumns
 {
-    /// <summary>Weights (packed, in bytes) from which a layer's outputs are split over the cores: one core's L2.</summary>
-    public const long MinimumWeightBytes = DenseKernel.L2Bytes;
-
     /// <summary>The most rows split by outputs; from 16 rows, each of 2 cores gets whole 8-row blocks.</summary>
     public const int MaximumRows = (2 * RowWorkers.RowGranule) - 1;
 
@@ -36,12 +34,6 @@ internal static class ParallelColumns
 
     /// <summary>True on a thread inside <see cref="TryRunWithColumnsSplit{TNetwork}"/>.</summary>
     public static bool Active => t_active;
-
-    /// <summary>True if <typeparamref name="TShape"/>'s packed weights are large enough to split; a JIT-time constant.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsLarge<TShape>()
-        where TShape : struct, IDenseShape
-        => DenseKernel.OutgrowsL2<TShape>();
 
     /// <summary>
     /// Runs <paramref name="network"/>'s one-thread forward pass over <paramref name="rows"/> (1–15) rows with its large
