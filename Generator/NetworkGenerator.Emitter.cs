@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using StaticNet.Generator.Emit;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator;
@@ -8,9 +9,9 @@ namespace StaticNet.Generator;
 /// <summary>The emit step: a <see cref="NetworkSpec"/> becomes C# source. No Roslyn symbols reach this file.</summary>
 public sealed partial class NetworkGenerator
 {
-    private const string Kernels = "global::StaticNet.Kernels";
-    private const string ReadOnlySpanOfFloat = "global::System.ReadOnlySpan<float>";
-    private const string SpanOfFloat = "global::System.Span<float>";
+    private const string Kernels = Names.Kernels;
+    private const string ReadOnlySpanOfFloat = Names.ReadOnlySpanOfFloat;
+    private const string SpanOfFloat = Names.SpanOfFloat;
     private const string OptimizeNow = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     internal static string Emit(NetworkSpec network)
@@ -119,8 +120,8 @@ public sealed partial class NetworkGenerator
                 case ForwardPlan.DenseStep dense:
                     parameters.Add(($"{Kernels}.DenseWeights", $"layer{dense.Dense.Position}", dense.FieldName));
                     break;
-                case ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.BatchNorm } batchNorm:
-                    parameters.Add(($"{Kernels}.BatchNormWeights", $"layer{batchNorm.Layer.Position}", batchNorm.FieldName));
+                case ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (type, _) } inPlace:
+                    parameters.Add((type, $"layer{inPlace.Layer.Position}", inPlace.FieldName));
                     break;
             }
         }
@@ -169,7 +170,7 @@ public sealed partial class NetworkGenerator
             {
                 if (step is ForwardPlan.DenseStep dense)
                 {
-                    LayerSpec d = dense.Dense;
+                    DenseLayer d = dense.Dense;
                     string prefix = d.TensorPrefix;
                     string weight = $"file.ReadTensor({Literals.String(prefix + ".weight")}, {d.Outputs}, {d.Inputs})";
                     string bias = d.HasBias ? $"file.ReadTensor({Literals.String(prefix + ".bias")}, {d.Outputs})" : "default";
@@ -181,7 +182,7 @@ public sealed partial class NetworkGenerator
                         w.Line($"    {weight},");
                         w.Line($"    {bias},");
                         w.Line($"    inputs: {d.Inputs}, outputs: {d.Outputs},");
-                        w.Line($"    {ReadBatchNorm(bn)});");
+                        w.Line($"    {bn.ReadParameters});");
                     }
                     else
                     {
@@ -194,12 +195,12 @@ public sealed partial class NetworkGenerator
 
                     arguments.Add(local);
                 }
-                else if (step is ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.BatchNorm } batchNorm)
+                else if (step is ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (_, create) } inPlace)
                 {
-                    LayerSpec bn = batchNorm.Layer;
-                    w.Line($"// Layer {bn.Position}, {bn.Display}.");
-                    w.Line($"var layer{bn.Position} = {Kernels}.BatchNormWeights.Create({ReadBatchNorm(bn)});");
-                    arguments.Add($"layer{bn.Position}");
+                    LayerSpec layer = inPlace.Layer;
+                    w.Line($"// Layer {layer.Position}, {layer.Display}.");
+                    w.Line($"var layer{layer.Position} = {create};");
+                    arguments.Add($"layer{layer.Position}");
                 }
             }
 
@@ -208,9 +209,6 @@ public sealed partial class NetworkGenerator
 
         w.Line();
     }
-
-    private static string ReadBatchNorm(LayerSpec bn)
-        => $"{Kernels}.BatchNormParameters.Read(file, {Literals.String(bn.TensorPrefix)}, features: {bn.Outputs}, epsilon: {Literals.Float(bn.Epsilon)})";
 
     private static void EmitForward(SourceWriter w, NetworkSpec network, ForwardPlan plan)
     {
@@ -301,18 +299,12 @@ public sealed partial class NetworkGenerator
                     case ForwardPlan.DenseStep dense:
                         // Only a layer reading the block's input can prefetch the next block's.
                         string upcoming = step.Source == "x" ? ", upcoming" : string.Empty;
-                        w.Line(dense.Activation?.Kind == LayerKind.Softmax
+                        w.Line(dense.Activation is SoftmaxLayer
                             ? $"{Kernels}.DenseKernel.ForwardSoftmax<{dense.ShapeName}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});"
                             : $"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});");
                         break;
-                    case ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.BatchNorm } bn:
-                        w.Line($"{Kernels}.ElementwiseKernel.BatchNorm({step.Target}, {bn.FieldName});");
-                        break;
-                    case ForwardPlan.InPlaceStep { Layer.Kind: LayerKind.Softmax } softmax:
-                        w.Line($"{Kernels}.SoftmaxKernel.Apply({step.Target}, features: {softmax.Layer.Outputs});");
-                        break;
-                    case ForwardPlan.InPlaceStep activation:
-                        w.Line($"{Kernels}.ElementwiseKernel.Apply<{ActivationType(activation.Layer)}>({step.Target});");
+                    case ForwardPlan.InPlaceStep inPlace:
+                        w.Line(inPlace.Layer.ApplyInPlace(step.Target, inPlace.FieldName));
                         break;
                 }
             }
@@ -346,8 +338,8 @@ public sealed partial class NetworkGenerator
                 w.Line($"// {DescribeStep(step)}");
                 if (step is ForwardPlan.DenseStep dense)
                 {
-                    LayerSpec d = dense.Dense;
-                    LayerSpec last = dense.BatchNorm ?? d;
+                    DenseLayer d = dense.Dense;
+                    LayerSpec last = (LayerSpec?)dense.BatchNorm ?? d;
                     string label = d.Display + (dense.BatchNorm is { } bn ? " + " + bn.Display : string.Empty);
                     w.Line($"float[] layer{d.Position} = new float[batch * {d.Outputs}];");
                     w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {Kernels}.IdentityActivation>(values, layer{d.Position}, batch, {dense.FieldName});");
@@ -355,20 +347,13 @@ public sealed partial class NetworkGenerator
                     w.Line($"values = layer{d.Position};");
                     if (dense.Activation is { } activation)
                     {
-                        EmitInspectInPlace(w, activation, activation.Kind == LayerKind.Softmax
-                            ? $"{Kernels}.SoftmaxKernel.Apply(layer{activation.Position}, features: {activation.Outputs});"
-                            : $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(activation)}>(layer{activation.Position});");
+                        EmitInspectInPlace(w, activation, activation.ApplyInPlace($"layer{activation.Position}", field: string.Empty));
                     }
                 }
                 else if (step is ForwardPlan.InPlaceStep inPlace)
                 {
                     LayerSpec layer = inPlace.Layer;
-                    EmitInspectInPlace(w, layer, layer.Kind switch
-                    {
-                        LayerKind.BatchNorm => $"{Kernels}.ElementwiseKernel.BatchNorm(layer{layer.Position}, {inPlace.FieldName});",
-                        LayerKind.Softmax => $"{Kernels}.SoftmaxKernel.Apply(layer{layer.Position}, features: {layer.Outputs});",
-                        _ => $"{Kernels}.ElementwiseKernel.Apply<{ActivationType(layer)}>(layer{layer.Position});",
-                    });
+                    EmitInspectInPlace(w, layer, layer.ApplyInPlace($"layer{layer.Position}", inPlace.FieldName));
                 }
             }
 
@@ -383,7 +368,7 @@ public sealed partial class NetworkGenerator
     {
         w.Line($"float[] layer{layer.Position} = (float[])values.Clone();");
         w.Line(apply);
-        w.Line($"observer(new global::StaticNet.LayerActivation({layer.Position}, {layer.Position}, {Literals.String(layer.Display)}, batch, {layer.Outputs}, layer{layer.Position}));");
+        w.Line($"observer(new global::StaticNet.LayerActivation({layer.Position}, {layer.Position}, {Literals.String(layer.Display)}, batch, {layer.Output.Size}, layer{layer.Position}));");
         w.Line($"values = layer{layer.Position};");
     }
 
@@ -391,17 +376,10 @@ public sealed partial class NetworkGenerator
     {
         // Sizes as types: the kernels are generic over these, so the JIT compiles each layer's kernel with
         // its sizes as constants (fixed trip counts, no shape branches at run time).
-        var members = new List<string>();
-        foreach (ForwardPlan.DenseStep dense in plan.DenseSteps)
-        {
-            members.Add($"private readonly struct {dense.ShapeName} : {Kernels}.IDenseShape {{ public static int Inputs => {dense.Dense.Inputs}; public static int Outputs => {dense.Dense.Outputs}; }}");
-        }
-
-        foreach (LayerSpec leaky in network.Layers.Where(l => l.Kind == LayerKind.LeakyReLU))
-        {
-            members.Add($"private readonly struct {SlopeName(leaky)} : {Kernels}.IFloatConstant {{ public static float Value => {Literals.Float(leaky.Slope)}; }}");
-        }
-
+        // Producers' shapes first, then the other layers' constants.
+        var members = plan.DenseSteps.SelectMany(step => step.Dense.TypeMembers())
+            .Concat(network.Layers.Where(l => l.Role != LayerRole.Producer).SelectMany(l => l.TypeMembers()))
+            .ToList();
         for (int i = 0; i < members.Count; i++)
         {
             w.Line(members[i]);
@@ -412,16 +390,11 @@ public sealed partial class NetworkGenerator
         }
     }
 
-    private static string SlopeName(LayerSpec leaky) => $"Layer{leaky.Position}Slope";
-
-    private static string ActivationType(LayerSpec? activation) => activation?.Kind switch
+    private static string ActivationType(LayerSpec? activation) => activation switch
     {
         null => $"{Kernels}.IdentityActivation",
-        LayerKind.ReLU => $"{Kernels}.ReLUActivation",
-        LayerKind.LeakyReLU => $"{Kernels}.LeakyReLUActivation<{SlopeName(activation)}>",
-        LayerKind.Sigmoid => $"{Kernels}.SigmoidActivation",
-        LayerKind.Tanh => $"{Kernels}.TanhActivation",
-        _ => throw new System.ArgumentOutOfRangeException(nameof(activation), activation.Kind, "not an element-wise activation"),
+        ActivationLayer function => function.ActivationType,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(activation), activation.Display, "not an element-wise activation"),
     };
 
     private static string DescribeStep(ForwardPlan.Step step) => step switch

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StaticNet.Generator.Diagnostics;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator;
@@ -14,23 +15,8 @@ namespace StaticNet.Generator;
 /// <summary>The parse step: a class declaration and its attributes become a <see cref="NetworkSpec"/> plus diagnostics.</summary>
 public sealed partial class NetworkGenerator
 {
-    // Limits that keep every generated size, index and parameter count inside int, and every layer's packed
-    // weights inside one .NET array (2^31 elements), with room for padding to 16 columns.
-    internal const int MaxFeatures = 1 << 24;
-    internal const long MaxWeightsPerLayer = 1L << 30;
+    /// <summary>Parameters at most: <c>ParameterCount</c> is an int, as in the contract.</summary>
     internal const long MaxParameters = int.MaxValue;
-
-    private static readonly Dictionary<string, LayerKind> LayerAttributes = new(StringComparer.Ordinal)
-    {
-        [DenseAttributeName] = LayerKind.Dense,
-        ["StaticNet.BatchNormAttribute"] = LayerKind.BatchNorm,
-        ["StaticNet.DropoutAttribute"] = LayerKind.Dropout,
-        ["StaticNet.ReLUAttribute"] = LayerKind.ReLU,
-        ["StaticNet.LeakyReLUAttribute"] = LayerKind.LeakyReLU,
-        ["StaticNet.SigmoidAttribute"] = LayerKind.Sigmoid,
-        ["StaticNet.TanhAttribute"] = LayerKind.Tanh,
-        ["StaticNet.SoftmaxAttribute"] = LayerKind.Softmax,
-    };
 
     /// <summary>The parse result: a spec when the declaration is valid, and every diagnostic found.</summary>
     internal sealed record ParseResult(NetworkSpec? Spec, WeightsRequest? Weights, EquatableArray<DiagnosticInfo> Diagnostics);
@@ -60,7 +46,7 @@ public sealed partial class NetworkGenerator
         var declarationsWithLayers = DeclarationsWithLayers(type, cancellationToken);
         if (declarationsWithLayers.Count > 1)
         {
-            TypeDeclarationSyntax firstWithDense = declarationsWithLayers.First(d => d.Layers.Any(l => l.Kind == LayerKind.Dense)).Declaration;
+            TypeDeclarationSyntax firstWithDense = declarationsWithLayers.First(d => d.Layers.Any(l => l.Kind == DenseLayer.Kind)).Declaration;
             if (firstWithDense == declaration)
             {
                 foreach (var other in declarationsWithLayers.Where(d => d.Declaration != declaration))
@@ -90,7 +76,7 @@ public sealed partial class NetworkGenerator
         var layers = ReadLayers(attributes, diagnostics);
         if (layers is not null)
         {
-            ResolveSizes(layers, attributes, diagnostics);
+            ResolveShapes(layers, attributes, diagnostics);
             CheckNames(layers, attributes, diagnostics);
         }
 
@@ -117,7 +103,7 @@ public sealed partial class NetworkGenerator
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var declarations = DeclarationsWithLayers(type, cancellationToken);
-        if (declarations.Count == 0 || declarations.Any(d => d.Layers.Any(l => l.Kind == LayerKind.Dense)))
+        if (declarations.Count == 0 || declarations.Any(d => d.Layers.Any(l => l.Kind == DenseLayer.Kind)))
         {
             return EquatableArray<DiagnosticInfo>.Empty;
         }
@@ -158,7 +144,7 @@ public sealed partial class NetworkGenerator
                 {
                     if (dataBySyntax.TryGetValue(attribute, out AttributeData? data)
                         && data.AttributeClass?.ToDisplayString() is { } name
-                        && LayerAttributes.TryGetValue(name, out LayerKind kind))
+                        && LayerKinds.Find(name) is { } kind)
                     {
                         layers.Add(new LayerAttribute(kind, data, attribute));
                     }
@@ -262,93 +248,62 @@ public sealed partial class NetworkGenerator
             return null;
         }
 
-        var layer = new LayerSpec(attribute.Kind, position, Name: null, Inputs: 0, Outputs: 0, HasBias: false, Epsilon: 0, Slope: 0, DropoutP: 0);
-        foreach (KeyValuePair<string, TypedConstant> named in data.NamedArguments)
+        var named = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
         {
-            layer = named.Key switch
-            {
-                "Name" when named.Value.Value is string name => layer with { Name = name },
-                "Name" => layer with { Name = null },
-                "Bias" when named.Value.Value is bool bias => layer with { HasBias = bias },
-                "Epsilon" when named.Value.Value is float epsilon => layer with { Epsilon = epsilon },
-                _ => layer,
-            };
+            named[argument.Key] = argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;
         }
 
-        bool HasNamed(string name) => data.NamedArguments.Any(a => a.Key == name);
-        ImmutableArray<TypedConstant> args = data.ConstructorArguments;
-        switch (attribute.Kind)
-        {
-            case LayerKind.Dense when args.Length == 2 && args[0].Value is int inputs && args[1].Value is int outputs:
-                return layer with { Inputs = inputs, Outputs = outputs, HasBias = !HasNamed("Bias") || layer.HasBias };
-            case LayerKind.BatchNorm when args.Length == 1 && args[0].Value is int features:
-                return layer with { Inputs = features, Outputs = features, Epsilon = HasNamed("Epsilon") ? layer.Epsilon : 1e-5f };
-            case LayerKind.Dropout when args.Length == 1 && args[0].Value is float p:
-                return layer with { DropoutP = p };
-            case LayerKind.LeakyReLU when args.Length == 1 && args[0].Value is float slope:
-                return layer with { Slope = slope };
-            case LayerKind.ReLU or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax when args.Length == 0:
-                return layer;
-            default:
-                return null;
-        }
+        object?[] positional = data.ConstructorArguments.Select(a => a.Kind == TypedConstantKind.Array ? null : a.Value).ToArray();
+        return attribute.Kind.Read(new LayerArguments(positional, named), position);
     }
 
     /// <summary>
-    /// Checks sizes and options and fills in the widths of element-wise layers. The network's input width is
-    /// the first sized layer's input; every later Dense and BatchNorm must read what the layer before produces.
+    /// Runs every layer's checks and shape rule in order, reporting on the layer's attribute, and fills in the shapes.
+    /// The network's input is what the first layer that states its input reads (Dense(784, …): 784 features); layers
+    /// before it take the same shape. A layer whose own sizes are invalid has no known shape, so the layer after it is
+    /// not compared with it.
     /// </summary>
-    private static void ResolveSizes(List<LayerSpec> layers, IReadOnlyList<LayerAttribute> attributes, List<DiagnosticInfo> diagnostics)
+    private static void ResolveShapes(List<LayerSpec> layers, IReadOnlyList<LayerAttribute> attributes, List<DiagnosticInfo> diagnostics)
     {
-        int? width = null;
-        long parameters = 0;
+        void Report(LayerProblem problem, int i)
+            => diagnostics.Add(new DiagnosticInfo(problem.Descriptor, LocationInfo.From(attributes[i].Syntax), problem.MessageArgs));
+
         bool sizesValid = true;
+        TensorShape? current = null;
         for (int i = 0; i < layers.Count; i++)
         {
             LayerSpec layer = layers[i];
-            LocationInfo? location = LocationInfo.From(attributes[i].Syntax);
-            switch (layer.Kind)
+            if (layer.CheckSizes() is { } sizeProblem)
             {
-                case LayerKind.Dense:
-                case LayerKind.BatchNorm:
-                    if (!CheckSizes(layer, location, diagnostics))
-                    {
-                        sizesValid = false;
-                        width = null;
-                        continue;
-                    }
-
-                    if (width is int previous && previous != layer.Inputs)
-                    {
-                        diagnostics.Add(layer.Kind == LayerKind.Dense
-                            ? DiagnosticInfo.Create(DiagnosticDescriptors.SizesDoNotChain, location, layer.Display, Literals.Int(layer.Inputs), Literals.Int(previous))
-                            : DiagnosticInfo.Create(DiagnosticDescriptors.BatchNormWidth, location, layer.Display, Literals.Int(layer.Inputs), Literals.Int(previous)));
-                    }
-
-                    parameters += layer.ParameterCount;
-                    width = layer.Outputs;
-                    break;
-                case LayerKind.Dropout:
-                    if (!(layer.DropoutP >= 0f && layer.DropoutP < 1f))
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutProbability, location, Literals.Float(layer.DropoutP)));
-                    }
-
-                    break;
-                case LayerKind.LeakyReLU when float.IsNaN(layer.Slope) || float.IsInfinity(layer.Slope):
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, location, "LeakyReLU", "the slope must be a finite number"));
-                    break;
-                case LayerKind.Softmax when i != layers.Count - 1:
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, location, Literals.Int(i)));
-                    break;
+                Report(sizeProblem, i);
+                sizesValid = false;
+                current = null;
+                continue;
             }
 
-            if (layer.Kind == LayerKind.BatchNorm && !(layer.Epsilon >= 0f && !float.IsInfinity(layer.Epsilon)))
+            if (current is { } input)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, location, layer.Display, "Epsilon must be a finite number ≥ 0"));
+                ShapeResult result = layer.Resolve(input);
+                if (result.Problem is { } problem)
+                {
+                    Report(problem, i);
+                }
+
+                current = result.Output;
+            }
+            else if (layer.DeclaredInput is { } declared)
+            {
+                current = layer.Resolve(declared).Output;
+            }
+
+            foreach (LayerProblem problem in layer.CheckOptions(i, layers.Count))
+            {
+                Report(problem, i);
             }
         }
 
+        long parameters = layers.Sum(l => l.ParameterCount);
         if (sizesValid && parameters > MaxParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -356,57 +311,18 @@ public sealed partial class NetworkGenerator
                 $"it has {Literals.Grouped(parameters)} parameters; at most {Literals.Grouped(MaxParameters)} are supported"));
         }
 
-        if (!layers.Any(l => l.Kind == LayerKind.Dense) || !sizesValid)
+        if (!sizesValid || layers.FirstOrDefault(l => l.DeclaredInput is not null)?.DeclaredInput is not { } networkInput)
         {
             return;
         }
 
-        // Element-wise layers act on the width of whatever comes before them (or, first in the network, on
-        // the width the first sized layer reads).
-        int current = layers.First(l => l.Kind is LayerKind.Dense or LayerKind.BatchNorm).Inputs;
+        TensorShape shape = networkInput;
         for (int i = 0; i < layers.Count; i++)
         {
-            if (layers[i].Kind is LayerKind.Dense or LayerKind.BatchNorm)
-            {
-                current = layers[i].Outputs;
-            }
-            else
-            {
-                layers[i] = layers[i] with { Inputs = current, Outputs = current };
-            }
+            TensorShape output = layers[i].Resolve(shape).Output;
+            layers[i] = layers[i] with { Input = shape, Output = output };
+            shape = output;
         }
-    }
-
-    private static bool CheckSizes(LayerSpec layer, LocationInfo? location, List<DiagnosticInfo> diagnostics)
-    {
-        int[] sizes = layer.Kind == LayerKind.Dense ? new[] { layer.Inputs, layer.Outputs } : new[] { layer.Inputs };
-        foreach (int size in sizes)
-        {
-            if (size <= 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location, layer.Display, Literals.Int(size)));
-                return false;
-            }
-
-            if (size > MaxFeatures)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.SizeTooLarge, location, layer.Display,
-                    $"{Literals.Grouped(size)} features; at most {Literals.Grouped(MaxFeatures)} per layer are supported"));
-                return false;
-            }
-        }
-
-        long weights = (long)layer.Inputs * layer.Outputs;
-        if (layer.Kind == LayerKind.Dense && weights > MaxWeightsPerLayer)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.SizeTooLarge, location, layer.Display,
-                $"{Literals.Grouped(weights)} weights; at most {Literals.Grouped(MaxWeightsPerLayer)} per layer are supported"));
-            return false;
-        }
-
-        return true;
     }
 
     /// <summary>Names must be usable as tensor prefixes, and no two layers with tensors may read the same ones.</summary>
@@ -424,7 +340,7 @@ public sealed partial class NetworkGenerator
                 continue;
             }
 
-            if (layer.Kind is not (LayerKind.Dense or LayerKind.BatchNorm))
+            if (!layer.HasTensors)
             {
                 continue;
             }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator;
@@ -23,25 +24,13 @@ namespace StaticNet.Generator;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NetworkGenerator : IIncrementalGenerator
 {
-    internal const string DenseAttributeName = "StaticNet.DenseAttribute";
     internal const string WeightsAttributeName = "StaticNet.WeightsAttribute";
-
-    private static readonly string[] OtherLayerAttributeNames =
-    {
-        "StaticNet.BatchNormAttribute",
-        "StaticNet.DropoutAttribute",
-        "StaticNet.ReLUAttribute",
-        "StaticNet.LeakyReLUAttribute",
-        "StaticNet.SigmoidAttribute",
-        "StaticNet.TanhAttribute",
-        "StaticNet.SoftmaxAttribute",
-    };
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(DenseAttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
+            .ForAttributeWithMetadataName(DenseLayer.Kind.AttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValueProvider<ImmutableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider
@@ -80,10 +69,10 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
 
         ReportDiagnostics(context, parsed.SelectMany(static (result, _) => result.Diagnostics));
         ReportDiagnostics(context, networks.SelectMany(static (network, _) => network.Diagnostics));
-        foreach (string name in OtherLayerAttributeNames)
+        foreach (LayerKind kind in LayerKinds.All.Where(kind => kind != DenseLayer.Kind))
         {
             ReportDiagnostics(context, context.SyntaxProvider
-                .ForAttributeWithMetadataName(name, static (node, _) => node is TypeDeclarationSyntax, CheckHasDense)
+                .ForAttributeWithMetadataName(kind.AttributeName, static (node, _) => node is TypeDeclarationSyntax, CheckHasDense)
                 .SelectMany(static (found, _) => found));
         }
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator.Emit;
@@ -10,10 +11,10 @@ namespace StaticNet.Generator.Emit;
 /// which buffers hold the activations between them, and how many rows go through all layers together.
 /// </summary>
 /// <remarks>
-/// Fusion rules, in declaration order: Dropout disappears (the identity at inference). A Dense takes with it
-/// a BatchNorm right after it (folded into its weights at load) and then one element-wise activation or a
-/// Softmax (applied in the kernel's epilogue while results are in registers). Anything else runs in place on
-/// the buffer it follows: a BatchNorm that is not after a Dense, a second activation, a Softmax after one.
+/// Fusion rules, in declaration order, by each layer's <see cref="LayerRole"/>: identities (Dropout) disappear. A Dense
+/// takes with it a BatchNorm right after it (folded into its weights at load) and then one element-wise activation or
+/// a Softmax (applied in the kernel's epilogue while results are in registers). Anything else runs in place on
+/// the buffer it follows: a BatchNorm that is not after a Dense, a LayerNorm, a second activation, a Softmax after one.
 /// Rows go through the whole network a block at a time, so each block's activations stay in L1/L2 between
 /// layers instead of making one pass over the whole batch per layer.
 /// </remarks>
@@ -64,26 +65,25 @@ internal sealed class ForwardPlan
     public static ForwardPlan Create(NetworkSpec network)
     {
         var steps = new List<Step>();
-        var layers = network.Layers.Where(l => l.Kind != LayerKind.Dropout).ToList();
+        var layers = network.Layers.Where(l => l.Role != LayerRole.Identity).ToList();
         for (int i = 0; i < layers.Count; i++)
         {
-            LayerSpec layer = layers[i];
-            if (layer.Kind == LayerKind.Dense)
+            if (layers[i] is DenseLayer dense)
             {
-                LayerSpec? batchNorm = Next(layers, i, LayerKind.BatchNorm);
+                // A BatchNorm right after folds into the weights; then one activation or a softmax runs in the epilogue
+                // (DenseKernel.ForwardSoftmax for the softmax).
+                BatchNormLayer? batchNorm = i + 1 < layers.Count ? layers[i + 1] as BatchNormLayer : null;
                 if (batchNorm is not null)
                 {
                     i++;
                 }
 
-                // One activation in the epilogue: element-wise, or a softmax over the row (DenseKernel.ForwardSoftmax).
-                LayerSpec? activation = i + 1 < layers.Count && (layers[i + 1].IsElementwiseActivation || layers[i + 1].Kind == LayerKind.Softmax)
-                    ? layers[++i] : null;
-                steps.Add(new DenseStep(layer, batchNorm, activation));
+                LayerSpec? epilogue = i + 1 < layers.Count && layers[i + 1].Role is LayerRole.Activation or LayerRole.Softmax ? layers[++i] : null;
+                steps.Add(new DenseStep(dense, batchNorm, epilogue));
             }
             else
             {
-                steps.Add(new InPlaceStep(layer));
+                steps.Add(new InPlaceStep(layers[i]));
             }
         }
 
@@ -131,9 +131,6 @@ internal sealed class ForwardPlan
         return new ForwardPlan(steps, buffers, rows, stackRows);
     }
 
-    private static LayerSpec? Next(List<LayerSpec> layers, int i, LayerKind kind)
-        => i + 1 < layers.Count && layers[i + 1].Kind == kind ? layers[i + 1] : null;
-
     internal abstract class Step
     {
         /// <summary>The span the step reads: x (the block's input), y (its output) or a buffer name.</summary>
@@ -149,25 +146,26 @@ internal sealed class ForwardPlan
     /// <summary>One kernel call: a Dense, maybe with a BatchNorm folded in, maybe with an activation (or softmax) in its epilogue.</summary>
     internal sealed class DenseStep : Step
     {
-        public DenseStep(LayerSpec dense, LayerSpec? batchNorm, LayerSpec? activation)
+        public DenseStep(DenseLayer dense, BatchNormLayer? batchNorm, LayerSpec? activation)
         {
             Dense = dense;
             BatchNorm = batchNorm;
             Activation = activation;
         }
 
-        public LayerSpec Dense { get; }
+        public DenseLayer Dense { get; }
 
-        public LayerSpec? BatchNorm { get; }
+        public BatchNormLayer? BatchNorm { get; }
 
+        /// <summary>An <see cref="ActivationLayer"/> or a <see cref="SoftmaxLayer"/>, or null.</summary>
         public LayerSpec? Activation { get; }
 
         public string FieldName => $"_layer{Dense.Position}";
 
-        public string ShapeName => $"Layer{Dense.Position}Shape";
+        public string ShapeName => Dense.ShapeName;
     }
 
-    /// <summary>A layer applied in place: a BatchNorm not after a Dense, an unfused activation, or Softmax.</summary>
+    /// <summary>A layer applied in place: a BatchNorm not after a Dense, a LayerNorm, an unfused activation, or Softmax.</summary>
     internal sealed class InPlaceStep : Step
     {
         public InPlaceStep(LayerSpec layer) => Layer = layer;

@@ -33,10 +33,10 @@ internal sealed class NetworkSummary
             rows.Add(new[]
             {
                 Literals.Int(layer.Position),
-                layer.Kind is LayerKind.Dense or LayerKind.BatchNorm ? layer.TensorPrefix : "-",
+                layer.HasTensors ? layer.TensorPrefix : "-",
                 layer.Display,
-                $"(N, {layer.Inputs})",
-                $"(N, {layer.Outputs})",
+                layer.Input.Display,
+                layer.Output.Display,
                 Literals.Grouped(layer.ParameterCount),
             });
         }

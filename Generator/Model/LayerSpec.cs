@@ -1,90 +1,134 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using StaticNet.Generator.Diagnostics;
 
 namespace StaticNet.Generator.Model;
 
-/// <summary>The layer kinds, one per attribute in namespace StaticNet.</summary>
-internal enum LayerKind
+/// <summary>How a layer takes part in the forward pass; <see cref="Emit.ForwardPlan"/> fuses layers by role.</summary>
+internal enum LayerRole
 {
-    Dense,
-    BatchNorm,
-    Dropout,
-    ReLU,
-    LeakyReLU,
-    Sigmoid,
-    Tanh,
+    /// <summary>Reads one buffer and writes a new one with its own kernel (Dense): the step other layers fuse into.</summary>
+    Producer,
+
+    /// <summary>A function of each value alone: runs in the epilogue of the producer before it, or in place.</summary>
+    Activation,
+
+    /// <summary>Softmax over each sample's features: in the epilogue of a Dense before it, or in place.</summary>
     Softmax,
+
+    /// <summary>A per-feature affine map (BatchNorm): folded into the weights of a producer right before it, or in place.</summary>
+    FoldsIntoProducer,
+
+    /// <summary>Works on a whole sample in place with its own kernel (LayerNorm).</summary>
+    InPlace,
+
+    /// <summary>The identity at inference (Dropout): no code at all.</summary>
+    Identity,
 }
 
-/// <summary>
-/// One declared layer, as read from its attribute: its position in the attribute list (which is also its
-/// positional PyTorch name), its sizes once the chain is resolved, and its options.
-/// </summary>
-/// <param name="Kind">Which attribute declared it.</param>
-/// <param name="Position">0-based index in the attribute list; every layer attribute counts.</param>
-/// <param name="Name">The <c>Name</c> argument, or null to use the position.</param>
-/// <param name="Inputs">Features per sample in (for element-wise layers, the width they act on).</param>
-/// <param name="Outputs">Features per sample out.</param>
-/// <param name="HasBias">Dense only: whether a bias is read.</param>
-/// <param name="Epsilon">BatchNorm only.</param>
-/// <param name="Slope">LeakyReLU only.</param>
-/// <param name="DropoutP">Dropout only.</param>
-internal sealed record LayerSpec(
-    LayerKind Kind,
-    int Position,
-    string? Name,
-    int Inputs,
-    int Outputs,
-    bool HasBias,
-    float Epsilon,
-    float Slope,
-    float DropoutP)
+/// <summary>A problem found in a declaration: what to report, with its message arguments; the parser adds where.</summary>
+internal sealed record LayerProblem(DiagnosticDescriptor Descriptor, EquatableArray<string> MessageArgs)
 {
+    public static LayerProblem Create(DiagnosticDescriptor descriptor, params string[] messageArgs) => new(descriptor, new EquatableArray<string>(messageArgs));
+
+    public bool IsError => Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
+}
+
+/// <summary>The result of a layer's shape rule: the output shape, and the problem if the input does not fit.</summary>
+internal readonly record struct ShapeResult(TensorShape Output, LayerProblem? Problem);
+
+/// <summary>
+/// One declared layer, as read from its attribute. Each layer kind is one sealed record deriving from this one, in
+/// its own file under <c>Generator/Layers/</c>; together with <see cref="Layers.LayerKinds"/> (the table of kinds)
+/// that file is everything the generator knows about the kind: its attribute and arguments, its checks, its shape
+/// rule, its tensors, its role in fusion and what it emits. Records, so a spec compares by value and the
+/// incremental pipeline can cache it.
+/// </summary>
+/// <param name="Position">0-based index in the attribute list; every layer attribute counts. Also the positional PyTorch name.</param>
+/// <param name="Name">The <c>Name</c> argument, or null to use the position.</param>
+internal abstract record LayerSpec(int Position, string? Name)
+{
+    /// <summary>The per-sample shape this layer reads, once the chain is resolved.</summary>
+    public TensorShape Input { get; init; }
+
+    /// <summary>The per-sample shape this layer writes, once the chain is resolved.</summary>
+    public TensorShape Output { get; init; }
+
+    /// <summary>The attribute as a user would write it, e.g. <c>Dense(784, 128)</c>.</summary>
+    public abstract string Display { get; }
+
+    /// <summary>How this layer takes part in the forward pass.</summary>
+    public abstract LayerRole Role { get; }
+
     /// <summary>The prefix of this layer's tensor names: "fc1" in "fc1.weight", or the position.</summary>
     public string TensorPrefix => Name ?? Position.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Learned parameters as PyTorch counts them (running statistics are buffers, not parameters).</summary>
-    public long ParameterCount => Kind switch
-    {
-        LayerKind.Dense => ((long)Inputs * Outputs) + (HasBias ? Outputs : 0),
-        LayerKind.BatchNorm => 2L * Outputs,
-        _ => 0,
-    };
-
-    /// <summary>Multiply-adds count as two; element-wise work is not counted, as is usual for dense networks.</summary>
-    public long FlopPerSample => Kind == LayerKind.Dense ? 2L * Inputs * Outputs : 0;
-
-    /// <summary>The attribute as a user would write it, e.g. <c>Dense(784, 128)</c>.</summary>
-    public string Display => Kind switch
-    {
-        LayerKind.Dense => $"Dense({Inputs}, {Outputs}{(HasBias ? string.Empty : ", Bias = false")})",
-        LayerKind.BatchNorm => Epsilon == 1e-5f ? $"BatchNorm({Outputs})" : $"BatchNorm({Outputs}, Epsilon = {Literals.Float(Epsilon)})",
-        LayerKind.Dropout => $"Dropout({Literals.Float(DropoutP)})",
-        LayerKind.LeakyReLU => $"LeakyReLU({Literals.Float(Slope)})",
-        _ => Kind.ToString(),
-    };
-
     /// <summary>The tensors this layer reads, with the shapes PyTorch saves them in, in the order Load reads them.</summary>
-    public IEnumerable<(string Name, long[] Shape)> Tensors()
+    public virtual IEnumerable<(string Name, long[] Shape)> Tensors() => Enumerable.Empty<(string, long[])>();
+
+    /// <summary>True when the layer reads tensors (and so has a name in the summary and must not share its prefix).</summary>
+    public bool HasTensors => Tensors().Any();
+
+    /// <summary>Learned parameters as PyTorch counts them (running statistics are buffers, not parameters).</summary>
+    public virtual long ParameterCount => 0;
+
+    /// <summary>Multiply-adds count as two; element-wise work is not counted, as is usual.</summary>
+    public virtual long FlopPerSample => 0;
+
+    /// <summary>The input shape the layer's own arguments state (Dense(784, …) reads 784 features), or null if it takes any.</summary>
+    public virtual TensorShape? DeclaredInput => null;
+
+    /// <summary>
+    /// Checks the arguments that size the layer. A problem here makes its shape unknown, so the layers around it are
+    /// not compared with it.
+    /// </summary>
+    public virtual LayerProblem? CheckSizes() => null;
+
+    /// <summary>Checks the other arguments (probabilities, slopes, epsilons) and where the layer stands in the list.</summary>
+    public virtual IEnumerable<LayerProblem> CheckOptions(int index, int count) => Enumerable.Empty<LayerProblem>();
+
+    /// <summary>The shape rule: the output for <paramref name="input"/>, or a problem naming both shapes. By default the shape passes through.</summary>
+    public virtual ShapeResult Resolve(TensorShape input) => new(input, null);
+
+    /// <summary>The C# statement that applies the layer in place to <paramref name="target"/>, for layers that run on their own.</summary>
+    public virtual string ApplyInPlace(string target, string field)
+        => throw new System.NotSupportedException($"{Display} does not run in place");
+
+    /// <summary>For layers that keep a run-time object of their own (BatchNorm, LayerNorm): its type and how Load builds it from <c>file</c>.</summary>
+    public virtual (string Type, string Create)? RuntimeWeights => null;
+
+    /// <summary>Types the generated class declares for this layer (constants as types, for the kernels' generic arguments).</summary>
+    public virtual IEnumerable<string> TypeMembers() => Enumerable.Empty<string>();
+
+    /// <summary>Sizes up to this limit keep every generated size, index and parameter count inside int.</summary>
+    internal const int MaxFeatures = 1 << 24;
+
+    /// <summary>SNN003 or SNN011 when one of <paramref name="sizes"/> is not a positive size that fits.</summary>
+    protected LayerProblem? CheckPositive(params int[] sizes)
     {
-        string p = TensorPrefix;
-        if (Kind == LayerKind.Dense)
+        foreach (int size in sizes)
         {
-            yield return ($"{p}.weight", new long[] { Outputs, Inputs });
-            if (HasBias)
+            if (size <= 0)
             {
-                yield return ($"{p}.bias", new long[] { Outputs });
+                return LayerProblem.Create(DiagnosticDescriptors.NonPositiveSize, Display, Literals.Int(size));
+            }
+
+            if (size > MaxFeatures)
+            {
+                return LayerProblem.Create(
+                    DiagnosticDescriptors.SizeTooLarge, Display,
+                    $"{Literals.Grouped(size)} features; at most {Literals.Grouped(MaxFeatures)} per layer are supported");
             }
         }
-        else if (Kind == LayerKind.BatchNorm)
-        {
-            foreach (string tensor in new[] { "weight", "bias", "running_mean", "running_var" })
-            {
-                yield return ($"{p}.{tensor}", new long[] { Outputs });
-            }
-        }
+
+        return null;
     }
 
-    public bool IsElementwiseActivation
-        => Kind is LayerKind.ReLU or LayerKind.LeakyReLU or LayerKind.Sigmoid or LayerKind.Tanh;
+    /// <summary>SNN012 unless <paramref name="value"/> is a finite number; <paramref name="what"/> names it.</summary>
+    protected LayerProblem? RequireFinite(float value, string what)
+        => float.IsNaN(value) || float.IsInfinity(value)
+            ? LayerProblem.Create(DiagnosticDescriptors.InvalidOption, Display, $"{what} must be a finite number")
+            : null;
 }

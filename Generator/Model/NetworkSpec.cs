@@ -18,9 +18,11 @@ internal sealed record NetworkSpec(
 {
     public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
 
-    public int InputSize => Layers[0].Inputs;
+    /// <summary>Floats per input sample; shapes are checked to fit in an int.</summary>
+    public int InputSize => (int)Layers[0].Input.Size;
 
-    public int OutputSize => Layers[Layers.Count - 1].Outputs;
+    /// <summary>Floats per output sample.</summary>
+    public int OutputSize => (int)Layers[Layers.Count - 1].Output.Size;
 }
 
 /// <summary>
