@@ -224,7 +224,7 @@ public readonly ref struct SafetensorsReader
             dimensions[i] = shape[i];
         }
 
-        return SafetensorsHeader.DescribeShape(dimensions);
+        return SafetensorsMessages.DescribeShape(dimensions);
     }
 
     private static string DescribeMissing(SafetensorsHeader header, string name, ReadOnlySpan<int> expectedShape)
@@ -243,7 +243,7 @@ public readonly ref struct SafetensorsReader
                 : string.Create(CultureInfo.InvariantCulture, $"it holds {names.Count} tensors, the first {NamesListed}: "));
             for (int i = 0; i < Math.Min(names.Count, NamesListed); i++)
             {
-                message.Append(i == 0 ? string.Empty : ", ").Append(SafetensorsHeader.Shown(names[i]));
+                message.Append(i == 0 ? string.Empty : ", ").Append(SafetensorsMessages.Shown(names[i]));
             }
 
             message.Append('.');
@@ -254,7 +254,7 @@ public readonly ref struct SafetensorsReader
         {
             if (candidate.EndsWith("." + name, StringComparison.Ordinal))
             {
-                message.Append(CultureInfo.InvariantCulture, $" Did you mean '{SafetensorsHeader.Shown(candidate)}'? (The file's names carry a prefix: save the network module's own state_dict.)");
+                message.Append(CultureInfo.InvariantCulture, $" Did you mean '{SafetensorsMessages.Shown(candidate)}'? (The file's names carry a prefix: save the network module's own state_dict.)");
                 break;
             }
         }
