@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -17,7 +18,13 @@ namespace StaticNet.Weights;
 /// converted to float exactly; other dtypes are reported as a mismatch. Tensors that are never requested (for
 /// example BatchNorm's <c>num_batches_tracked</c>) are ignored. Bad input never causes a read outside the file
 /// or an allocation larger than the file justifies.
+/// <para>
+/// For generated code (a network's <c>Load</c> members read the file, open it and read each tensor with the
+/// expected shape), so it is hidden from IntelliSense and may change in any version; load a network with its
+/// generated <c>Load(string)</c>, <c>Load(Stream)</c> or <c>Load(ReadOnlySpan&lt;byte&gt;)</c>.
+/// </para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct SafetensorsReader
 {
     /// <summary>The largest stream <see cref="ReadAllBytes(Stream)"/> accepts: the largest byte array .NET allows.</summary>
