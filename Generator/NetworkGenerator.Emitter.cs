@@ -87,11 +87,11 @@ public sealed partial class NetworkGenerator
         w.Line($"/// <summary>Rows that go through all layers together; their activations take {Literals.Grouped((long)plan.RowsPerBlock * plan.ScratchFloatsPerRow * sizeof(float))} bytes.</summary>");
         w.Line($"private const int RowsPerBlock = {plan.RowsPerBlock};");
         w.Line();
-        w.Line("static int global::StaticNet.INetwork.InputFeatures => InputSize;");
+        w.Line("static int global::StaticNet.INetwork.InputSize => InputSize;");
         w.Line();
-        w.Line("static int global::StaticNet.INetwork.OutputFeatures => OutputSize;");
+        w.Line("static int global::StaticNet.INetwork.OutputSize => OutputSize;");
         w.Line();
-        w.Line("static long global::StaticNet.INetwork.FlopPerRow => FlopPerSample;");
+        w.Line("static long global::StaticNet.INetwork.FlopPerSample => FlopPerSample;");
         w.Line();
     }
 

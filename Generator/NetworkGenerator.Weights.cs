@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.Text;
 using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Emit;
 using StaticNet.Generator.Model;
-using StaticNet.Weights;
+using StaticNet.Generator.Weights;
 
 namespace StaticNet.Generator;
 

@@ -52,11 +52,11 @@ partial class MnistNet : global::StaticNet.INetwork
     /// <summary>Rows that go through all layers together; their activations take 24,576 bytes.</summary>
     private const int RowsPerBlock = 32;
 
-    static int global::StaticNet.INetwork.InputFeatures => InputSize;
+    static int global::StaticNet.INetwork.InputSize => InputSize;
 
-    static int global::StaticNet.INetwork.OutputFeatures => OutputSize;
+    static int global::StaticNet.INetwork.OutputSize => OutputSize;
 
-    static long global::StaticNet.INetwork.FlopPerRow => FlopPerSample;
+    static long global::StaticNet.INetwork.FlopPerSample => FlopPerSample;
 
     /// <summary>One sample's input: exactly <see cref="InputSize"/> floats, usable as a span.</summary>
     [global::System.Runtime.CompilerServices.InlineArray(InputSize)]

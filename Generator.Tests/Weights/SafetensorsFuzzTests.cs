@@ -6,6 +6,7 @@ using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using StaticNet.Weights;
+using GeneratorHeader = StaticNet.Generator.Weights.SafetensorsHeader;
 using Xunit.Abstractions;
 
 namespace StaticNet.Generator.Tests.Weights;
@@ -14,7 +15,8 @@ namespace StaticNet.Generator.Tests.Weights;
 /// Differential fuzzing of the reader: thousands of mutated files (bit flips, every truncation, header-length
 /// fields, JSON edits, deep nesting, huge and overflowing numbers, broken offsets, random bytes), each of which
 /// must either load and give exactly the floats an independent decoder gives, or throw InvalidDataException;
-/// never another exception, a hang, or an allocation out of proportion to the file.
+/// never another exception, a hang, or an allocation out of proportion to the file. The generator's build of the
+/// header parser must give the same verdict and message as the runtime's.
 /// Set STATICNET_STRESS=1 for a run 100 times longer, and STATICNET_FUZZ_SEED to explore other cases.
 /// </summary>
 public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
@@ -117,6 +119,14 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
             throw new FuzzFailure(fuzzCase, $"allocated {allocated} bytes for a {file.Length}-byte file");
         }
 
+        // The generator's build of the same parser (run outside the time and allocation window above) must
+        // reach the same verdict, in the same words.
+        string? generatorError = GeneratorParseError(fuzzCase);
+        if (generatorError != openError)
+        {
+            throw new FuzzFailure(fuzzCase, $"the generator's copy of the parser says \"{generatorError ?? "valid"}\" where the runtime's says \"{openError ?? "valid"}\"");
+        }
+
         // The independent oracle must reach the same verdict and the same floats.
         OracleFile? oracle = SafetensorsOracle.Validate(file, out string reason);
         if (openError is not null)
@@ -179,6 +189,23 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
 
                 stats.TensorsRead++;
             }
+        }
+    }
+
+    private static string? GeneratorParseError(FuzzCase fuzzCase)
+    {
+        try
+        {
+            GeneratorHeader.Parse(fuzzCase.File);
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e)
+        {
+            throw new FuzzFailure(fuzzCase, $"the generator's copy of the parser threw {e.GetType().Name} instead of InvalidDataException", e);
         }
     }
 

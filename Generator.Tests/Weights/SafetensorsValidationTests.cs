@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using StaticNet.Weights;
+using GeneratorHeader = StaticNet.Generator.Weights.SafetensorsHeader;
 
 namespace StaticNet.Generator.Tests.Weights;
 
@@ -442,6 +443,10 @@ public sealed class SafetensorsValidationTests
     private static string Rejects(byte[] file)
     {
         var e = Assert.Throws<InvalidDataException>(() => { SafetensorsReader.Open(file); });
+
+        // The generator's build of the same parser (which checks [Weights] files at compile time) says the same.
+        var generator = Assert.Throws<InvalidDataException>(() => { GeneratorHeader.Parse(file); });
+        Assert.Equal(e.Message, generator.Message);
         return e.Message;
     }
 

@@ -5,8 +5,8 @@ namespace StaticNet;
 /// <summary>
 /// Embeds a safetensors file's weights in the assembly at compile time. The file must be listed as an
 /// <c>AdditionalFiles</c> item; the generator checks every tensor's name, dtype and shape against the declared
-/// layers (a mismatch is a compile error on this attribute) and gives the class a parameterless way to build
-/// the network from the embedded data, so no file is read at run time.
+/// layers (a mismatch is a compile error on this attribute) and gives the class a generated
+/// <c>LoadEmbedded()</c> that builds the network from the embedded data, so no file is read at run time.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class WeightsAttribute : Attribute

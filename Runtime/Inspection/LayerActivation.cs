@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 
 namespace StaticNet;
 
@@ -15,6 +16,18 @@ public delegate void LayerObserver(LayerActivation activation);
 public readonly ref struct LayerActivation
 {
     /// <summary>Creates an activation view.</summary>
+    /// <remarks>
+    /// For generated code (<c>ForwardInspect</c> builds one per layer), so it is hidden from IntelliSense and may
+    /// change in any version; observers receive activations and never need to build one.
+    /// </remarks>
+    /// <param name="position">The layer's 0-based position in the attribute list.</param>
+    /// <param name="lastPosition">The last position the output covers (a folded BatchNorm's, or <paramref name="position"/>).</param>
+    /// <param name="layer">The layer as declared, for display.</param>
+    /// <param name="rows">Rows in the batch.</param>
+    /// <param name="features">Values per row.</param>
+    /// <param name="values">rows × features values, row-major.</param>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold rows × features values.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public LayerActivation(int position, int lastPosition, string layer, int rows, int features, ReadOnlySpan<float> values)
     {
         if (values.Length != (long)rows * features)

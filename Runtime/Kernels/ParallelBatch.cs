@@ -18,13 +18,13 @@ public static class ParallelBatch
     private const long MinimumFlop = 2L * 1024 * 1024;
 
     /// <summary>Runs <paramref name="network"/> over the batch, split over the cores when the batch is large enough.</summary>
-    /// <exception cref="ArgumentException">The span lengths are not (batch, InputFeatures) and (batch, OutputFeatures).</exception>
+    /// <exception cref="ArgumentException">The span lengths are not (batch, InputSize) and (batch, OutputSize).</exception>
     public static unsafe void Forward<TNetwork>(TNetwork network, ReadOnlySpan<float> inputs, Span<float> outputs)
         where TNetwork : class, INetwork
     {
         ArgumentNullException.ThrowIfNull(network);
-        int rows = BatchShape.Rows(inputs.Length, TNetwork.InputFeatures, outputs.Length, TNetwork.OutputFeatures);
-        RowWorkers? workers = rows * TNetwork.FlopPerRow >= MinimumFlop ? RowWorkers.Shared : null;
+        int rows = BatchShape.Rows(inputs.Length, TNetwork.InputSize, outputs.Length, TNetwork.OutputSize);
+        RowWorkers? workers = rows * TNetwork.FlopPerSample >= MinimumFlop ? RowWorkers.Shared : null;
         if (workers is null)
         {
             network.Forward(inputs, outputs);
@@ -50,8 +50,8 @@ public static class ParallelBatch
     private static unsafe void ForwardRange<TNetwork>(float* x, float* y, int first, int count, object state)
         where TNetwork : class, INetwork
     {
-        long k = TNetwork.InputFeatures;
-        long n = TNetwork.OutputFeatures;
+        long k = TNetwork.InputSize;
+        long n = TNetwork.OutputSize;
         ((TNetwork)state).Forward(
             new ReadOnlySpan<float>(x + (first * k), (int)(count * k)),
             new Span<float>(y + (first * n), (int)(count * n)));

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Buffers.Text;
+using System.ComponentModel;
 using System.IO;
 
 namespace StaticNet.Weights;
@@ -11,6 +12,11 @@ namespace StaticNet.Weights;
 /// compiler, so a megabyte of weights costs well under a second to compile; a byte-array initializer of the
 /// same size costs tens of seconds. Decoding happens once per <c>LoadEmbedded</c>.
 /// </summary>
+/// <remarks>
+/// For generated code only (a network's <c>LoadEmbedded</c>), so it is hidden from IntelliSense and may change in
+/// any version; call the network's generated <c>LoadEmbedded</c>.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class EmbeddedWeights
 {
     /// <summary>Decodes the embedded base64 into the safetensors file's bytes.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -17,7 +18,13 @@ namespace StaticNet.Weights;
 /// converted to float exactly; other dtypes are reported as a mismatch. Tensors that are never requested (for
 /// example BatchNorm's <c>num_batches_tracked</c>) are ignored. Bad input never causes a read outside the file
 /// or an allocation larger than the file justifies.
+/// <para>
+/// For generated code (a network's <c>Load</c> members read the file, open it and read each tensor with the
+/// expected shape), so it is hidden from IntelliSense and may change in any version; load a network with its
+/// generated <c>Load(string)</c>, <c>Load(Stream)</c> or <c>Load(ReadOnlySpan&lt;byte&gt;)</c>.
+/// </para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct SafetensorsReader
 {
     /// <summary>The largest stream <see cref="ReadAllBytes(Stream)"/> accepts: the largest byte array .NET allows.</summary>
@@ -224,7 +231,7 @@ public readonly ref struct SafetensorsReader
             dimensions[i] = shape[i];
         }
 
-        return SafetensorsHeader.DescribeShape(dimensions);
+        return SafetensorsMessages.DescribeShape(dimensions);
     }
 
     private static string DescribeMissing(SafetensorsHeader header, string name, ReadOnlySpan<int> expectedShape)
@@ -243,7 +250,7 @@ public readonly ref struct SafetensorsReader
                 : string.Create(CultureInfo.InvariantCulture, $"it holds {names.Count} tensors, the first {NamesListed}: "));
             for (int i = 0; i < Math.Min(names.Count, NamesListed); i++)
             {
-                message.Append(i == 0 ? string.Empty : ", ").Append(SafetensorsHeader.Shown(names[i]));
+                message.Append(i == 0 ? string.Empty : ", ").Append(SafetensorsMessages.Shown(names[i]));
             }
 
             message.Append('.');
@@ -254,7 +261,7 @@ public readonly ref struct SafetensorsReader
         {
             if (candidate.EndsWith("." + name, StringComparison.Ordinal))
             {
-                message.Append(CultureInfo.InvariantCulture, $" Did you mean '{SafetensorsHeader.Shown(candidate)}'? (The file's names carry a prefix: save the network module's own state_dict.)");
+                message.Append(CultureInfo.InvariantCulture, $" Did you mean '{SafetensorsMessages.Shown(candidate)}'? (The file's names carry a prefix: save the network module's own state_dict.)");
                 break;
             }
         }
