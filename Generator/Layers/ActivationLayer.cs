@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Model;
@@ -27,8 +28,8 @@ internal sealed record ActivationFunction(string Attribute, string RuntimeType, 
 
 /// <summary>
 /// Every element-wise activation layer: after a producer it runs in the producer's epilogue while the values are in
-/// registers; elsewhere in place. Adding one is one <see cref="ActivationFunction"/> here, one row in
-/// <see cref="LayerKinds"/> and one <c>IActivation</c> struct in the runtime.
+/// registers; elsewhere in place. Adding one is a field and an entry in <see cref="Kinds"/> here, and one
+/// <c>IActivation</c> struct in the runtime.
 /// </summary>
 internal sealed record ActivationLayer(int Position, string? Name, ActivationFunction Function, EquatableArray<float> Arguments) : LayerSpec(Position, Name)
 {
@@ -60,6 +61,9 @@ internal sealed record ActivationLayer(int Position, string? Name, ActivationFun
         => args.Are() && args.NamedOr<string?>("Approximate", "none") is { } approximate
             ? new ActivationLayer(position, args.Name, approximate == "tanh" ? GeluTanh : GeluErf, EquatableArray<float>.Empty) { Approximate = approximate }
             : null);
+
+    /// <summary>Every activation kind, in the order <see cref="LayerKinds.All"/> lists them; a new activation is one more field above and one more entry here.</summary>
+    public static readonly ImmutableArray<LayerKind> Kinds = ImmutableArray.Create(ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, ELU, Softplus);
 
     /// <summary>GELU's <c>Approximate</c> as written, so an unknown value can be reported; null for other activations.</summary>
     public string? Approximate { get; init; }

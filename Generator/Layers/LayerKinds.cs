@@ -53,15 +53,7 @@ internal static class LayerKinds
         BatchNormLayer.Kind,
         LayerNormLayer.Kind,
         DropoutLayer.Kind,
-        SoftmaxLayer.Kind,
-        ActivationLayer.ReLU,
-        ActivationLayer.LeakyReLU,
-        ActivationLayer.Sigmoid,
-        ActivationLayer.Tanh,
-        ActivationLayer.GELU,
-        ActivationLayer.SiLU,
-        ActivationLayer.ELU,
-        ActivationLayer.Softplus);
+        SoftmaxLayer.Kind).AddRange(ActivationLayer.Kinds);
 
     private static readonly Dictionary<string, LayerKind> ByAttributeName = All.ToDictionary(kind => kind.AttributeName, StringComparer.Ordinal);
 
