@@ -69,8 +69,11 @@ internal static class ComparisonChart
             Line(string.Create(Inv, $"<text x=\"42\" y=\"84\" font-size=\"12\" fill=\"#444\">FP32 peak of one core, measured in the same run: {peak.Median:F1} GFLOP/s</text>"));
         }
 
-        Line("<line x1=\"12\" y1=\"98\" x2=\"36\" y2=\"98\" stroke=\"#333\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>");
-        Line("<text x=\"42\" y=\"102\" font-size=\"12\" fill=\"#444\">batch 1: the rate if reading the weights once were the only cost (from L2, or from L3 where they do not fit in L2)</text>");
+        if (batches.Contains(1) && networks.Any(n => StreamingRate(results, n) is not null))
+        {
+            Line("<line x1=\"12\" y1=\"98\" x2=\"36\" y2=\"98\" stroke=\"#333\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>");
+            Line("<text x=\"42\" y=\"102\" font-size=\"12\" fill=\"#444\">batch 1: the rate if reading the weights once were the only cost (from L2, or from L3 where they do not fit in L2)</text>");
+        }
 
         for (int column = 0; column < networks.Length; column++)
         {
