@@ -7,7 +7,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// Issue 9: whole networks, StaticNet against the usual ways of running them from C#, per network and batch size.
+/// Whole networks, StaticNet against the usual ways of running them from C#, per network and batch size.
 /// Every contender reads the same weights file and the same inputs and is checked against StaticNet's outputs in
 /// its setup (|Δ| ≤ 1e-5·max(1, |y|), else the case fails loudly). Calls write into arrays made in the setup.
 /// </summary>

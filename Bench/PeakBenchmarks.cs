@@ -7,20 +7,20 @@ using BenchmarkDotNet.Attributes;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// What one core can do at best: FP32 FMA throughput and L2 read bandwidth. The dense kernel's numbers are
-/// read against these.
+/// What one core can do at best: FP32 FMA throughput and the L2 and L3 read bandwidths. The networks' and the
+/// kernels' numbers are read against these.
 /// </summary>
 [MemoryDiagnoser]
 public unsafe class PeakBenchmarks : IDisposable
 {
-    /// <summary>FMA rounds per call; each round is 24 independent 16-lane FMAs.</summary>
-    public const int FmaRounds = 100_000;
+    /// <summary>Loop iterations per call; in <see cref="FmaPeak"/> each is 24 independent 16-lane FMAs.</summary>
+    public const int FmaIterations = 100_000;
 
-    /// <summary>FLOPs per call of <see cref="FmaPeak"/>: rounds × 24 chains × 16 lanes × 2.</summary>
-    public const double FmaFlops = FmaRounds * 24.0 * 16 * 2;
+    /// <summary>FLOPs per call of <see cref="FmaPeak"/>: iterations × 24 chains × 16 lanes × 2.</summary>
+    public const double FmaFlops = FmaIterations * 24.0 * 16 * 2;
 
-    /// <summary>FLOPs per call of <see cref="FmaPeak256"/>: rounds × 12 chains × 8 lanes × 2.</summary>
-    public const double Fma256Flops = FmaRounds * 12.0 * 8 * 2;
+    /// <summary>FLOPs per call of <see cref="FmaPeak256"/>: iterations × 12 chains × 8 lanes × 2.</summary>
+    public const double Fma256Flops = FmaIterations * 12.0 * 8 * 2;
 
     /// <summary>Bytes read per call of <see cref="L2Read"/>: more than L1D (48 KB), half of L2 (1 MB).</summary>
     public const int L2Bytes = 512 * 1024;
@@ -66,7 +66,7 @@ public unsafe class PeakBenchmarks : IDisposable
         Vector512<float> a0 = Vector512<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
         Vector512<float> a16 = a0, a17 = a0, a18 = a0, a19 = a0, a20 = a0, a21 = a0, a22 = a0, a23 = a0;
-        for (int i = 0; i < FmaRounds; i++)
+        for (int i = 0; i < FmaIterations; i++)
         {
             a0 = Vector512.FusedMultiplyAdd(a0, m, c);
             a1 = Vector512.FusedMultiplyAdd(a1, m, c);
@@ -111,7 +111,7 @@ public unsafe class PeakBenchmarks : IDisposable
         Vector256<float> c = Vector256.Create(1e-6f);
         Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
         Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (int i = 0; i < FmaRounds; i++)
+        for (int i = 0; i < FmaIterations; i++)
         {
             a0 = Vector256.FusedMultiplyAdd(a0, m, c);
             a1 = Vector256.FusedMultiplyAdd(a1, m, c);

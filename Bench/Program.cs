@@ -18,21 +18,44 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
-/// issue 9's comparison (<see cref="NetworkBenchmarks"/>) in one run, then a summary with GFLOP/s, % of the peak and
-/// the ratios (also written to BenchmarkDotNet.Artifacts/results/issue9.md). The raw kernel cases run with
+/// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
+/// the peak and the ratios; the report, the results as JSON and their chart are written to
+/// BenchmarkDotNet.Artifacts/results/network-comparison.{md,json,svg}. The raw kernel cases run with
 /// <c>--filter '*KernelBenchmarks*' '*ParallelBenchmarks*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
-/// (under two minutes). <c>--first-call</c> times MnistNet's first calls in fresh processes. TorchSharp is in the
-/// comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For the AVX2 path, set
-/// <c>DOTNET_EnableAVX512=0</c>.
+/// (under two minutes). <c>--first-call</c> times MnistNet's first calls in fresh processes. <c>--chart</c> measures
+/// nothing: it redraws the chart (and prints the report) from a results file, by default docs/benchmarks.json into
+/// docs/benchmarks.svg. TorchSharp is in the comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For
+/// the AVX2 path, set <c>DOTNET_EnableAVX512=0</c>.
 /// </para>
 /// </summary>
 public static class Program
 {
+    /// <summary>The committed results and the chart drawn from them, relative to the repository's root.</summary>
+    private const string CommittedResults = "docs/benchmarks.json", CommittedChart = "docs/benchmarks.svg";
+
+    // The full job: three processes per case, because a process's memory layout (which L2 sets its weights land in)
+    // and the neighbours of the moment move a case by several percent here; medians over three launches move less.
+    private const int Launches = 3, WarmupIterations = 3, MeasuredIterations = 10, IterationMilliseconds = 150;
+
+    /// <summary>How the full run measures each case, in words for the results file.</summary>
+    internal static readonly string FullJobDescription = string.Create(CultureInfo.InvariantCulture,
+        $"BenchmarkDotNet, {Launches} processes per case, each {WarmupIterations} warm-up and {MeasuredIterations} measured iterations of at least {IterationMilliseconds} ms");
+
+    /// <summary>How <c>--quick</c> measures each case.</summary>
+    internal const string QuickJobDescription = "BenchmarkDotNet --quick: one in-process launch, 2 warm-up and 5 measured iterations of 100 ms (a first look, not for publishing)";
+
     public static int Main(string[] args)
     {
+        int chart = Array.IndexOf(args, "--chart");
+        if (chart >= 0)
+        {
+            string[] paths = [.. args.Skip(chart + 1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))];
+            return DrawChart(paths.Length > 0 ? paths[0] : CommittedResults, paths.Length > 1 ? paths[1] : CommittedChart);
+        }
+
         int child = Array.IndexOf(args, "--first-call-child");
         if (child >= 0)
         {
@@ -50,7 +73,7 @@ public static class Program
         NetworkBenchmarks.Quick = quick;
         var rest = args.Where(a => a != "--quick").ToList();
         IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Min, StatisticColumn.Median, new ThroughputColumn());
-        string peakMethod = Vector512.IsHardwareAccelerated ? nameof(PeakBenchmarks.FmaPeak) : nameof(PeakBenchmarks.FmaPeak256);
+        string peakMethod = ComparisonResults.PeakMethod;
         if (!rest.Contains("--filter"))
         {
             rest.AddRange(["--filter", "*"]);
@@ -69,9 +92,8 @@ public static class Program
         config = config.AddJob(quick
             ? Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(5)
                 .WithIterationTime(TimeInterval.FromMilliseconds(100)).WithId("Quick")
-            // Three processes per case: a process's memory layout (which L2 sets its weights land in) and the
-            // neighbours of the moment move a case by several percent here; medians over three launches move less.
-            : Job.Default.WithLaunchCount(3).WithWarmupCount(3).WithIterationCount(10).WithIterationTime(TimeInterval.FromMilliseconds(150)).WithId("Full"));
+            : Job.Default.WithLaunchCount(Launches).WithWarmupCount(WarmupIterations).WithIterationCount(MeasuredIterations)
+                .WithIterationTime(TimeInterval.FromMilliseconds(IterationMilliseconds)).WithId("Full"));
 
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
         Console.WriteLine($"ONNX Runtime {OnnxRuntimeContender.Version}; {torch}");
@@ -80,7 +102,47 @@ public static class Program
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config);
         var reports = summaries.SelectMany(s => s.Reports.Select(r => (s, r))).ToList();
         PrintSummary(reports);
-        Issue9Report.Print(reports.Select(x => x.r).ToList(), torch, quick, clock.Elapsed);
+        ComparisonResults? results = ComparisonResults.FromReports(reports.Select(x => x.r).ToList(), torch, quick, clock.Elapsed);
+        if (results is not null)
+        {
+            WriteComparison(results);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Prints the comparison report and writes it, the results and their chart next to BenchmarkDotNet's own results.
+    /// They are not written over the committed docs/benchmarks.* files: a noisy or partial run must not replace them
+    /// by accident.
+    /// </summary>
+    private static void WriteComparison(ComparisonResults results)
+    {
+        string folder = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results");
+        Directory.CreateDirectory(folder);
+        string report = ComparisonReport.Write(results);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        string basePath = Path.Combine(folder, "network-comparison");
+        File.WriteAllText(basePath + ".md", report);
+        results.Write(basePath + ".json");
+        File.WriteAllText(basePath + ".svg", ComparisonChart.Write(results, "this run's network-comparison.json"));
+        Console.WriteLine($"Written: {basePath}.md, .json and .svg. To publish these results, copy the .json to {CommittedResults} and run --chart.");
+    }
+
+    /// <summary>Redraws a chart from a results file, measuring nothing, and prints the report of those results.</summary>
+    private static int DrawChart(string resultsPath, string chartPath)
+    {
+        if (!File.Exists(resultsPath))
+        {
+            Console.Error.WriteLine($"No results file at {Path.GetFullPath(resultsPath)} (run from the repository's root, or name the file: --chart results.json chart.svg).");
+            return 1;
+        }
+
+        ComparisonResults results = ComparisonResults.Read(resultsPath);
+        Console.WriteLine(ComparisonReport.Write(results));
+        File.WriteAllText(chartPath, ComparisonChart.Write(results, resultsPath.Replace('\\', '/')));
+        Console.WriteLine($"Chart written to {chartPath}");
         return 0;
     }
 
@@ -160,7 +222,7 @@ public static class Program
             return (work / report.ResultStatistics!.Mean, work / report.ResultStatistics.Min);
         }
 
-        string peakMethod = Vector512.IsHardwareAccelerated ? nameof(PeakBenchmarks.FmaPeak) : nameof(PeakBenchmarks.FmaPeak256);
+        string peakMethod = ComparisonResults.PeakMethod;
         var peak = Rate(peakMethod);
         var l2 = Rate(nameof(PeakBenchmarks.L2Read));
         Console.WriteLine();
