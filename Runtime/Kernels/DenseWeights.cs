@@ -30,7 +30,7 @@ public sealed unsafe class DenseWeights
 
     private DenseWeights(int inputs, int outputs, int elementBytes, int perOutputFloats)
     {
-        // Read here so that the cache sizes are known before any kernel is compiled (see CacheSizes).
+        // Read here so that the cache sizes are known before any kernel runs (see CacheSizes).
         _ = CacheSizes.L2Bytes;
         Inputs = inputs;
         Outputs = outputs;
