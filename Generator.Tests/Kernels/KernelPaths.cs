@@ -126,9 +126,9 @@ internal static class KernelPaths
     {
         switch (path)
         {
-            case KernelPath.Scalar: DenseKernel.ForwardScalar<TShape, TActivation>(input, output, rows, weights); break;
-            case KernelPath.Vector256: DenseKernel.ForwardVector256<TShape, TActivation>(input, output, rows, weights); break;
-            case KernelPath.Vector512: DenseKernel.ForwardVector512<TShape, TActivation>(input, output, rows, weights); break;
+            case KernelPath.Scalar: DenseKernel.ForwardScalar<Float32Weights, TShape, TActivation>(input, output, rows, weights); break;
+            case KernelPath.Vector256: DenseKernel.ForwardVector256<Float32Weights, TShape, TActivation>(input, output, rows, weights); break;
+            case KernelPath.Vector512: DenseKernel.ForwardVector512<Float32Weights, TShape, TActivation>(input, output, rows, weights); break;
             default: DenseKernel.Forward<TShape, TActivation>(input, output, rows, weights); break;
         }
     }

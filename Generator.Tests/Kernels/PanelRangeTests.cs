@@ -10,7 +10,7 @@ namespace StaticNet.Generator.Tests.Kernels;
 /// </summary>
 public sealed class PanelRangeTests
 {
-    private unsafe delegate void Range(float* x, float* y, float* weights, float* bias, int first, int end);
+    private unsafe delegate void Range(float* x, float* y, byte* weights, float* bias, int first, int end);
 
     public static TheoryData<int, int> Shapes() => new() { { 784, 128 }, { 1000, 257 }, { 97, 33 } };
 
@@ -44,7 +44,7 @@ public sealed class PanelRangeTests
                 fixed (float* px = x)
                 fixed (float* py = part)
                 {
-                    RangeFor(inputs, outputs, rows)(px, py, packed.Weights, packed.Bias, first, end);
+                    RangeFor(inputs, outputs, rows)(px, py, packed.PackedPanels, packed.Bias, first, end);
                 }
 
                 for (int r = 0; r < rows; r++)
@@ -70,7 +70,7 @@ public sealed class PanelRangeTests
     private static Range RangeFor(int inputs, int outputs, int rows)
         => typeof(DenseKernel)
             .GetMethod("PanelRange512", BindingFlags.NonPublic | BindingFlags.Static)!
-            .MakeGenericMethod(TestTypes.Shape(inputs, outputs), typeof(ReLUActivation), RowsType(rows))
+            .MakeGenericMethod(typeof(Float32Weights), TestTypes.Shape(inputs, outputs), typeof(ReLUActivation), RowsType(rows))
             .CreateDelegate<Range>();
 
     private static Type RowsType(int rows) => rows switch

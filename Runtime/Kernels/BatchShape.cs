@@ -1,8 +1,13 @@
 using System;
+using System.ComponentModel;
 
 namespace StaticNet.Kernels;
 
-/// <summary>The argument check every generated <c>Forward</c> starts with.</summary>
+/// <summary>
+/// The argument check every generated <c>Forward</c> starts with, and how it cuts a batch into blocks. Exists for
+/// generated code; not meant to be used directly.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BatchShape
 {
     /// <summary>
@@ -44,10 +49,9 @@ public static class BatchShape
             return remaining;
         }
 
-        const int KernelRows = 8;
         int blocks = (remaining + rowsPerBlock - 1) / rowsPerBlock;
         int share = (remaining + blocks - 1) / blocks;
-        int whole = (share + KernelRows - 1) / KernelRows * KernelRows;
-        return whole <= rowsPerBlock && remaining - (whole * (blocks - 1)) >= KernelRows ? whole : share;
+        int whole = (share + KernelTuning.RowBlock512 - 1) / KernelTuning.RowBlock512 * KernelTuning.RowBlock512;
+        return whole <= rowsPerBlock && remaining - (whole * (blocks - 1)) >= KernelTuning.RowBlock512 ? whole : share;
     }
 }

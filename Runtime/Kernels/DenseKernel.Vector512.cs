@@ -11,19 +11,11 @@ namespace StaticNet.Kernels;
 // across all rows of a block and each broadcast input across all panels of a block.
 public static partial class DenseKernel
 {
-    // Rows in a throughput block: 8 rows × 3 panels = 24 accumulators + 3 weight vectors + 1 broadcast = 28
-    // zmm registers. Per k that is 24 FMAs (12 cycles on two FMA pipes) against 3 weight loads and 8
-    // broadcasts, and every weight vector fetched from L2 feeds 8 FMAs, the most reuse that fits.
-    private const int RowsPerBlock512 = 8;
-
-    // Input floats per row tile (256 KB): a tile of rows is multiplied by one column block of weights after
-    // another, so the tile stays in L2 while each block of weights (3 panels × K) is streamed once per tile.
-    private const int RowTileFloats = 64 * 1024;
-
     /// <summary>The AVX-512 path; <see cref="Forward{TShape, TActivation}"/> picks it when 512-bit vectors are accelerated.</summary>
     /// <exception cref="PlatformNotSupportedException">The processor has no AVX-512F.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void ForwardVector512<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
+    internal static unsafe void ForwardVector512<TFormat, TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -37,8 +29,8 @@ public static partial class DenseKernel
         fixed (float* y = output)
         fixed (float* next = upcoming)
         {
-            if (OutgrowsL2<TShape>() && rows is > 0 and <= ParallelColumns.MaximumRows && ParallelColumns.Active
-                && ParallelColumns.TryForward<TShape, TActivation>(x, y, rows, weights))
+            if (OutgrowsL2<TFormat, TShape>() && rows is > 0 and <= ParallelColumns.MaximumRows && ParallelColumns.Active
+                && ParallelColumns.TryForward<TFormat, TShape, TActivation>(x, y, rows, weights))
             {
                 // ForwardParallel with a few rows: this large layer's panels were shared among the cores.
                 return;
@@ -46,37 +38,58 @@ public static partial class DenseKernel
 
             if (rows == 1)
             {
-                MatrixVector512<TShape, TActivation>(x, y, weights.Weights, weights.Bias, 0, PanelCount<TShape>());
+                MatrixVector512<TFormat, TShape, TActivation>(x, y, weights.PackedPanels, weights.Bias, 0, PanelCount<TShape>());
             }
             else if (rows > 1)
             {
-                float* afterLast = UpcomingBlock(next, upcoming.Length, RowsPerBlock512, TShape.Inputs);
-                MatrixMatrix512<TShape, TActivation>(x, y, rows, weights.Weights, weights.Bias, afterLast);
+                float* afterLast = UpcomingBlock(next, upcoming.Length, KernelTuning.RowBlock512, TShape.Inputs);
+                MatrixMatrix512<TFormat, TShape, TActivation>(x, y, rows, weights.PackedPanels, weights.Bias, afterLast);
             }
         }
     }
 
     /// <summary>
-    /// One row: panels [<paramref name="first"/>, <paramref name="end"/>), 4 at a time. At one row the kernel only streams weights from cache (each is used
-    /// once), so what matters is the stream rate: 4 concurrent panel streams measured ~207 GB/s from L2 on
-    /// Zen 5 (~90% of a plain sequential read), 8 streams ~172 GB/s, and software prefetch only lowered it.
-    /// 4 chains of FMAs at 4 cycles' latency still consume 64 B per cycle, L2's own limit.
+    /// <typeparamref name="TRows"/> rows (1–8), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
+    /// share of a layer in <see cref="ParallelColumns"/>, computed by the same routines as a whole layer's single row,
+    /// block of 8 rows or last rows % 8. (AVX-512 only: <see cref="ParallelColumns"/> runs only on this path.)
     /// </summary>
-    private static unsafe void MatrixVector512<TShape, TActivation>(float* x, float* y, float* weights, float* bias, int first, int end)
+    internal static unsafe void PanelRange512<TFormat, TShape, TActivation, TRows>(float* x, float* y, byte* weights, float* bias, int first, int end)
+        where TFormat : struct, IWeightFormat
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+        where TRows : struct, IBlockConstant
+    {
+        if (TRows.Value == 1)
+        {
+            MatrixVector512<TFormat, TShape, TActivation>(x, y, weights, bias, first, end);
+        }
+        else
+        {
+            // A block of 8 rows prefetches some input as it goes: here its own, already in cache (there is no next block).
+            AllPanels512<TFormat, TShape, TActivation, TRows>(x, y, weights, bias, first, end, ahead: x);
+        }
+    }
+
+    /// <summary>
+    /// One row: panels [<paramref name="first"/>, <paramref name="end"/>), <see cref="KernelTuning.SingleRowPanels"/> at a
+    /// time, then the rest in one block shaped for them.
+    /// </summary>
+    private static unsafe void MatrixVector512<TFormat, TShape, TActivation>(float* x, float* y, byte* weights, float* bias, int first, int end)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
         int panel = first;
-        for (; panel + 4 <= end; panel += 4)
+        for (; panel + KernelTuning.SingleRowPanels <= end; panel += KernelTuning.SingleRowPanels)
         {
-            SingleRow512<TShape, TActivation, Block4>(x, y, weights, bias, panel);
+            SingleRow512<TFormat, TShape, TActivation, Block4>(x, y, weights, bias, panel);
         }
 
         switch (end - panel)
         {
-            case 1: SingleRow512<TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
-            case 2: SingleRow512<TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
-            case 3: SingleRow512<TShape, TActivation, Block3>(x, y, weights, bias, panel); break;
+            case 1: SingleRow512<TFormat, TShape, TActivation, Block1>(x, y, weights, bias, panel); break;
+            case 2: SingleRow512<TFormat, TShape, TActivation, Block2>(x, y, weights, bias, panel); break;
+            case 3: SingleRow512<TFormat, TShape, TActivation, Block3>(x, y, weights, bias, panel); break;
             default: break;
         }
     }
@@ -94,19 +107,20 @@ public static partial class DenseKernel
     /// tile, while its weights are still in cache. (In L2 that costs more than it saves: a lone row in 3-panel
     /// blocks has only 3 accumulator chains; MNIST's batch 9 took 1.26× batch 64's time per row, 1.09–1.18× without.)
     /// </remarks>
-    private static unsafe void MatrixMatrix512<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, float* afterLast)
+    private static unsafe void MatrixMatrix512<TFormat, TShape, TActivation>(float* x, float* y, int rows, byte* weights, float* bias, float* afterLast)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
         int k = TShape.Inputs;
         int n = TShape.Outputs;
         int panelCount = PanelCount<TShape>();
-        int blockedRows = rows - (rows % RowsPerBlock512);
+        int blockedRows = rows - (rows % KernelTuning.RowBlock512);
         int lastRows = rows - blockedRows;
         float* xLast = x + ((long)blockedRows * k);
         float* yLast = y + ((long)blockedRows * n);
-        bool lastRowsAlong = OutgrowsL2<TShape>() && blockedRows > 0;
-        int tileRows = Math.Max(RowsPerBlock512, RowTileFloats / k / RowsPerBlock512 * RowsPerBlock512);
+        bool lastRowsAlong = OutgrowsL2<TFormat, TShape>() && blockedRows > 0;
+        int tileRows = Math.Max(KernelTuning.RowBlock512, KernelTuning.InputTileFloats / k / KernelTuning.RowBlock512 * KernelTuning.RowBlock512);
         for (int tile = 0; tile < blockedRows; tile += tileRows)
         {
             int tileEnd = Math.Min(blockedRows, tile + tileRows);
@@ -114,73 +128,54 @@ public static partial class DenseKernel
             for (int panel = 0; panel < panelCount; panel += chunk)
             {
                 chunk = PanelChunk(panelCount - panel);
-                for (int row = tile; row < tileEnd; row += RowsPerBlock512)
+                for (int row = tile; row < tileEnd; row += KernelTuning.RowBlock512)
                 {
                     float* xRow = x + ((long)row * k);
-                    float* ahead = PrefetchTarget(xRow, row, RowsPerBlock512, blockedRows, k, afterLast);
-                    Panels512<TShape, TActivation, Block8>(xRow, y + ((long)row * n), weights, bias, panel, chunk, ahead);
+                    float* ahead = PrefetchTarget(xRow, row, KernelTuning.RowBlock512, blockedRows, k, afterLast);
+                    Panels512<TFormat, TShape, TActivation, Block8>(xRow, y + ((long)row * n), weights, bias, panel, chunk, ahead);
                 }
 
                 if (lastRowsAlong && tileEnd == blockedRows)
                 {
-                    LastRows512<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, panel, panel + chunk);
+                    LastRows512<TFormat, TShape, TActivation>(xLast, yLast, lastRows, weights, bias, panel, panel + chunk);
                 }
             }
         }
 
         if (!lastRowsAlong)
         {
-            LastRows512<TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
+            LastRows512<TFormat, TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
         }
     }
 
     /// <summary>The last rows % 8 (0–7) of a batch, panels [<paramref name="first"/>, <paramref name="end"/>).</summary>
-    private static unsafe void LastRows512<TShape, TActivation>(float* x, float* y, int rows, float* weights, float* bias, int first, int end)
+    private static unsafe void LastRows512<TFormat, TShape, TActivation>(float* x, float* y, int rows, byte* weights, float* bias, int first, int end)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
         switch (rows)
         {
-            case 1: MatrixVector512<TShape, TActivation>(x, y, weights, bias, first, end); break;
-            case 2: TwoRows512<TShape, TActivation>(x, y, weights, bias, first, end); break;
-            case 3: AllPanels512<TShape, TActivation, Block3>(x, y, weights, bias, first, end); break;
-            case 4: AllPanels512<TShape, TActivation, Block4>(x, y, weights, bias, first, end); break;
-            case 5: AllPanels512<TShape, TActivation, Block5>(x, y, weights, bias, first, end); break;
-            case 6: AllPanels512<TShape, TActivation, Block6>(x, y, weights, bias, first, end); break;
-            case 7: AllPanels512<TShape, TActivation, Block7>(x, y, weights, bias, first, end); break;
+            case 1: MatrixVector512<TFormat, TShape, TActivation>(x, y, weights, bias, first, end); break;
+            case 2: TwoRows512<TFormat, TShape, TActivation>(x, y, weights, bias, first, end); break;
+            case 3: AllPanels512<TFormat, TShape, TActivation, Block3>(x, y, weights, bias, first, end); break;
+            case 4: AllPanels512<TFormat, TShape, TActivation, Block4>(x, y, weights, bias, first, end); break;
+            case 5: AllPanels512<TFormat, TShape, TActivation, Block5>(x, y, weights, bias, first, end); break;
+            case 6: AllPanels512<TFormat, TShape, TActivation, Block6>(x, y, weights, bias, first, end); break;
+            case 7: AllPanels512<TFormat, TShape, TActivation, Block7>(x, y, weights, bias, first, end); break;
             default: break;
         }
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> rows (1–8), panels [<paramref name="first"/>, <paramref name="end"/>) only: a core's
-    /// share of a layer in <see cref="ParallelColumns"/>, computed by the same routines as a whole layer's single row,
-    /// block of 8 rows or last rows % 8.
+    /// Panels per column block for the blocked kernels: <see cref="KernelTuning.PanelBlock512"/>, except that the last 4
+    /// go as 2 + 2 rather than 3 + 1, so that no block is left with a single accumulator chain per row.
     /// </summary>
-    internal static unsafe void PanelRange512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end)
-        where TShape : struct, IDenseShape
-        where TActivation : struct, IActivation
-        where TRows : struct, IBlockConstant
-    {
-        if (TRows.Value == 1)
-        {
-            MatrixVector512<TShape, TActivation>(x, y, weights, bias, first, end);
-        }
-        else
-        {
-            // A block of 8 rows prefetches some input as it goes: here its own, already in cache (there is no next block).
-            AllPanels512<TShape, TActivation, TRows>(x, y, weights, bias, first, end, ahead: x);
-        }
-    }
-
-    /// <summary>
-    /// Panels per column block for the blocked kernels: 3, except that the last 4 go as 2 + 2 rather than
-    /// 3 + 1, so that no block is left with a single accumulator chain per row.
-    /// </summary>
-    private static int PanelChunk(int remaining) => remaining is 4 or 2 ? 2 : Math.Min(3, remaining);
+    private static int PanelChunk(int remaining) => remaining is 4 or 2 ? 2 : Math.Min(KernelTuning.PanelBlock512, remaining);
 
     /// <summary><typeparamref name="TRows"/> rows, panels [<paramref name="first"/>, <paramref name="end"/>).</summary>
-    private static unsafe void AllPanels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int first, int end, float* ahead = null)
+    private static unsafe void AllPanels512<TFormat, TShape, TActivation, TRows>(float* x, float* y, byte* weights, float* bias, int first, int end, float* ahead = null)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
@@ -189,60 +184,39 @@ public static partial class DenseKernel
         for (int panel = first; panel < end; panel += chunk)
         {
             chunk = PanelChunk(end - panel);
-            Panels512<TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk, ahead);
+            Panels512<TFormat, TShape, TActivation, TRows>(x, y, weights, bias, panel, chunk, ahead);
         }
     }
 
     /// <summary>Two rows, panels [<paramref name="first"/>, <paramref name="end"/>) 4 at a time: 8 accumulator chains, enough to keep both FMA pipes busy.</summary>
-    private static unsafe void TwoRows512<TShape, TActivation>(float* x, float* y, float* weights, float* bias, int first, int end)
+    private static unsafe void TwoRows512<TFormat, TShape, TActivation>(float* x, float* y, byte* weights, float* bias, int first, int end)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
         int panel = first;
         for (; panel + 4 <= end; panel += 4)
         {
-            Block512<TShape, TActivation, Block2, Block4>(x, y, weights, bias, panel, null);
+            Block512<TFormat, TShape, TActivation, Block2, Block4>(x, y, weights, bias, panel, null);
         }
 
-        Panels512<TShape, TActivation, Block2>(x, y, weights, bias, panel, end - panel);
+        Panels512<TFormat, TShape, TActivation, Block2>(x, y, weights, bias, panel, end - panel);
     }
 
     /// <summary>Dispatches a block of <typeparamref name="TRows"/> rows × <paramref name="count"/> (0–3) panels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Panels512<TShape, TActivation, TRows>(float* x, float* y, float* weights, float* bias, int panel, int count, float* ahead = null)
+    private static unsafe void Panels512<TFormat, TShape, TActivation, TRows>(float* x, float* y, byte* weights, float* bias, int panel, int count, float* ahead = null)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
     {
         switch (count)
         {
-            case 1: Block512<TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel, ahead); break;
-            case 2: Block512<TShape, TActivation, TRows, Block2>(x, y, weights, bias, panel, ahead); break;
-            case 3: Block512<TShape, TActivation, TRows, Block3>(x, y, weights, bias, panel, ahead); break;
+            case 1: Block512<TFormat, TShape, TActivation, TRows, Block1>(x, y, weights, bias, panel, ahead); break;
+            case 2: Block512<TFormat, TShape, TActivation, TRows, Block2>(x, y, weights, bias, panel, ahead); break;
+            case 3: Block512<TFormat, TShape, TActivation, TRows, Block3>(x, y, weights, bias, panel, ahead); break;
             default: break;
-        }
-    }
-
-    /// <summary>
-    /// Epilogue of one accumulator: adds the bias, applies the activation while the value is in a register and
-    /// stores the 16 outputs of panel <paramref name="panel"/> of a row; only the valid lanes of a partial last panel.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Finish512<TShape, TActivation>(Vector512<float> acc, float* bias, float* row, int panel)
-        where TShape : struct, IDenseShape
-        where TActivation : struct, IActivation
-    {
-        int offset = panel * DenseWeights.PanelWidth;
-        Vector512<float> value = TActivation.Apply(acc + Vector512.LoadAligned(bias + offset));
-        int valid = TShape.Outputs - offset;
-        if (TShape.Outputs % DenseWeights.PanelWidth != 0 && valid < DenseWeights.PanelWidth)
-        {
-            // Rows are packed N apart: the lanes past N belong to the next row (or lie past the span).
-            Avx512F.MaskStore(row + offset, LaneMask512(valid), value);
-        }
-        else
-        {
-            value.Store(row + offset);
         }
     }
 
@@ -251,15 +225,10 @@ public static partial class DenseKernel
     internal static Vector512<float> LaneMask512(int count)
         => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
-    /// <summary>⌈N / 16⌉, a JIT-time constant.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int PanelCount<TShape>()
-        where TShape : struct, IDenseShape
-        => (TShape.Outputs + DenseWeights.PanelWidth - 1) / DenseWeights.PanelWidth;
-
     /// <summary>
     /// <typeparamref name="TRows"/> rows × <typeparamref name="TPanels"/> panels of outputs, each accumulator held in a
-    /// zmm register for the whole K loop. Per k: one aligned load per panel, one broadcast per row, rows × panels FMAs.
+    /// zmm register for the whole K loop. Per k: one load per panel (<see cref="IWeightFormat.Load512"/>), one broadcast
+    /// per row, rows × panels FMAs; then the format's epilogue (<see cref="IWeightFormat.Finish512{TShape, TActivation}"/>).
     /// </summary>
     /// <remarks>
     /// Rows × panels stays ≤ 24 (plus ≤ 4 panel weights and the broadcast: ≤ 32 registers). Branches on
@@ -268,7 +237,8 @@ public static partial class DenseKernel
     /// (half a cache line), one instruction in the ~12 cycles a step takes. Other blocks ignore it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block512<TShape, TActivation, TRows, TPanels>(float* x, float* y, float* weights, float* bias, int panel, float* ahead)
+    private static unsafe void Block512<TFormat, TShape, TActivation, TRows, TPanels>(float* x, float* y, byte* weights, float* bias, int panel, float* ahead)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TRows : struct, IBlockConstant
@@ -278,7 +248,8 @@ public static partial class DenseKernel
         int n = TShape.Outputs;
         int rows = TRows.Value;
         int panels = TPanels.Value;
-        long panelStride = (long)k * DenseWeights.PanelWidth;
+        int step = TFormat.StepBytes;
+        long panelStride = (long)k * step;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -288,20 +259,23 @@ public static partial class DenseKernel
         Vector512<float> a60 = default, a61 = default, a62 = default, a63 = default;
         Vector512<float> a70 = default, a71 = default, a72 = default, a73 = default;
 
-        float* w = weights + (panel * panelStride);
+        byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += DenseWeights.PanelWidth)
+        for (float* xk = x; xk < xEnd; xk++, w += step)
         {
-            if (rows == RowsPerBlock512)
+            if (rows == KernelTuning.RowBlock512)
             {
                 Sse.Prefetch1(ahead);
-                ahead += RowsPerBlock512;
+                ahead += KernelTuning.RowBlock512;
             }
 
-            Vector512<float> w0 = Vector512.LoadAligned(w);
-            Vector512<float> w1 = panels > 1 ? Vector512.LoadAligned(w + (1 * panelStride)) : default;
-            Vector512<float> w2 = panels > 2 ? Vector512.LoadAligned(w + (2 * panelStride)) : default;
-            Vector512<float> w3 = panels > 3 ? Vector512.LoadAligned(w + (3 * panelStride)) : default;
+            // Loads as statements, not as arms of a conditional expression: the JIT cannot inline a call there, and
+            // the temporaries it would need instead change how the whole block is register-allocated.
+            Vector512<float> w0 = TFormat.Load512(w);
+            Vector512<float> w1 = default, w2 = default, w3 = default;
+            if (panels > 1) { w1 = TFormat.Load512(w + (1 * panelStride)); }
+            if (panels > 2) { w2 = TFormat.Load512(w + (2 * panelStride)); }
+            if (panels > 3) { w3 = TFormat.Load512(w + (3 * panelStride)); }
 
             Vector512<float> x0 = Vector512.Create(xk[0]);
             a00 = Vector512.FusedMultiplyAdd(x0, w0, a00);
@@ -377,8 +351,9 @@ public static partial class DenseKernel
         {
             // ForwardSoftmax: one panel, each row whole in its accumulator. The rows go to the softmax through
             // full-width stores to this block (which the processor forwards to the loads that follow), not
-            // through masked stores to the output (which it does not).
-            Vector512<float>* logits = stackalloc Vector512<float>[RowsPerBlock512];
+            // through masked stores to the output (which it does not). The softmax adds the bias itself, so only
+            // float32 weights take this path (ForwardSoftmax); a format whose Finish does more would not.
+            Vector512<float>* logits = stackalloc Vector512<float>[KernelTuning.RowBlock512];
             logits[0] = a00;
             if (rows > 1) { logits[1] = a10; }
             if (rows > 2) { logits[2] = a20; }
@@ -391,65 +366,65 @@ public static partial class DenseKernel
             return;
         }
 
-        Finish512<TShape, TActivation>(a00, bias, y, panel);
-        if (panels > 1) { Finish512<TShape, TActivation>(a01, bias, y, panel + 1); }
-        if (panels > 2) { Finish512<TShape, TActivation>(a02, bias, y, panel + 2); }
-        if (panels > 3) { Finish512<TShape, TActivation>(a03, bias, y, panel + 3); }
+        TFormat.Finish512<TShape, TActivation>(a00, bias, y, panel);
+        if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a01, bias, y, panel + 1); }
+        if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a02, bias, y, panel + 2); }
+        if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a03, bias, y, panel + 3); }
 
         if (rows > 1)
         {
-            Finish512<TShape, TActivation>(a10, bias, y + n, panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a11, bias, y + n, panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a12, bias, y + n, panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a13, bias, y + n, panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a10, bias, y + n, panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a11, bias, y + n, panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a12, bias, y + n, panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a13, bias, y + n, panel + 3); }
         }
 
         if (rows > 2)
         {
-            Finish512<TShape, TActivation>(a20, bias, y + (2 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a21, bias, y + (2 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a22, bias, y + (2 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a23, bias, y + (2 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a20, bias, y + (2 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a21, bias, y + (2 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a22, bias, y + (2 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a23, bias, y + (2 * n), panel + 3); }
         }
 
         if (rows > 3)
         {
-            Finish512<TShape, TActivation>(a30, bias, y + (3 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a31, bias, y + (3 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a32, bias, y + (3 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a33, bias, y + (3 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a30, bias, y + (3 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a31, bias, y + (3 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a32, bias, y + (3 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a33, bias, y + (3 * n), panel + 3); }
         }
 
         if (rows > 4)
         {
-            Finish512<TShape, TActivation>(a40, bias, y + (4 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a41, bias, y + (4 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a42, bias, y + (4 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a43, bias, y + (4 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a40, bias, y + (4 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a41, bias, y + (4 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a42, bias, y + (4 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a43, bias, y + (4 * n), panel + 3); }
         }
 
         if (rows > 5)
         {
-            Finish512<TShape, TActivation>(a50, bias, y + (5 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a51, bias, y + (5 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a52, bias, y + (5 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a53, bias, y + (5 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a50, bias, y + (5 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a51, bias, y + (5 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a52, bias, y + (5 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a53, bias, y + (5 * n), panel + 3); }
         }
 
         if (rows > 6)
         {
-            Finish512<TShape, TActivation>(a60, bias, y + (6 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a61, bias, y + (6 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a62, bias, y + (6 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a63, bias, y + (6 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a60, bias, y + (6 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a61, bias, y + (6 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a62, bias, y + (6 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a63, bias, y + (6 * n), panel + 3); }
         }
 
         if (rows > 7)
         {
-            Finish512<TShape, TActivation>(a70, bias, y + (7 * n), panel);
-            if (panels > 1) { Finish512<TShape, TActivation>(a71, bias, y + (7 * n), panel + 1); }
-            if (panels > 2) { Finish512<TShape, TActivation>(a72, bias, y + (7 * n), panel + 2); }
-            if (panels > 3) { Finish512<TShape, TActivation>(a73, bias, y + (7 * n), panel + 3); }
+            TFormat.Finish512<TShape, TActivation>(a70, bias, y + (7 * n), panel);
+            if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a71, bias, y + (7 * n), panel + 1); }
+            if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a72, bias, y + (7 * n), panel + 2); }
+            if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a73, bias, y + (7 * n), panel + 3); }
         }
     }
 
@@ -459,25 +434,27 @@ public static partial class DenseKernel
     /// while the panels stream from cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void SingleRow512<TShape, TActivation, TPanels>(float* x, float* y, float* weights, float* bias, int panel)
+    private static unsafe void SingleRow512<TFormat, TShape, TActivation, TPanels>(float* x, float* y, byte* weights, float* bias, int panel)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
         where TPanels : struct, IBlockConstant
     {
         int k = TShape.Inputs;
         int panels = TPanels.Value;
-        long panelStride = (long)k * DenseWeights.PanelWidth;
+        int step = TFormat.StepBytes;
+        long panelStride = (long)k * step;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
 
-        float* w = weights + (panel * panelStride);
+        byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += DenseWeights.PanelWidth)
+        for (float* xk = x; xk < xEnd; xk++, w += step)
         {
             Vector512<float> xb = Vector512.Create(xk[0]);
-            a0 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w), a0);
-            if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (1 * panelStride)), a1); }
-            if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (2 * panelStride)), a2); }
-            if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadAligned(w + (3 * panelStride)), a3); }
+            a0 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w), a0);
+            if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (1 * panelStride)), a1); }
+            if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (2 * panelStride)), a2); }
+            if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (3 * panelStride)), a3); }
         }
 
         if (typeof(TActivation) == typeof(SoftmaxEpilogue))
@@ -488,9 +465,9 @@ public static partial class DenseKernel
             return;
         }
 
-        Finish512<TShape, TActivation>(a0, bias, y, panel);
-        if (panels > 1) { Finish512<TShape, TActivation>(a1, bias, y, panel + 1); }
-        if (panels > 2) { Finish512<TShape, TActivation>(a2, bias, y, panel + 2); }
-        if (panels > 3) { Finish512<TShape, TActivation>(a3, bias, y, panel + 3); }
+        TFormat.Finish512<TShape, TActivation>(a0, bias, y, panel);
+        if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a1, bias, y, panel + 1); }
+        if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a2, bias, y, panel + 2); }
+        if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a3, bias, y, panel + 3); }
     }
 }

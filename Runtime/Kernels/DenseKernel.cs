@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -13,13 +14,21 @@ namespace StaticNet.Kernels;
 /// each row, acc = 0; for k = 0..K−1 in order, acc = fma(x[k], W[o,k], acc); then y = act(acc + b[o]).
 /// One accumulator per output, walked in input order, is what lets a one-sample kernel, a many-sample
 /// register-blocked kernel and the scalar fallback agree exactly, whatever the batch size or thread count.
+/// Exists for generated code, which calls it once per layer; not meant to be used directly.
 /// <para>
 /// Paths: AVX-512 (<c>DenseKernel.Vector512.cs</c>), AVX2 + FMA (<c>DenseKernel.Vector256.cs</c>) and the
 /// scalar loop below, chosen by <see cref="Forward{TShape, TActivation}"/> from JIT-time constants, so the
 /// untaken paths are not even compiled. Their speed comes only from holding many outputs' accumulators in
 /// registers at once (register blocking across outputs and rows), never from reordering a sum.
 /// </para>
+/// <para>
+/// Storage is apart from arithmetic: every kernel below the public entry points is generic over the weights' format
+/// (<see cref="IWeightFormat"/>), which loads a step of a panel as float32 vectors and has a hook in the epilogue;
+/// the public entry points run <see cref="Float32Weights"/>. The numbers the kernels are tuned with are in
+/// <see cref="KernelTuning"/>.
+/// </para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class DenseKernel
 {
     /// <summary>
@@ -40,15 +49,15 @@ public static partial class DenseKernel
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            ForwardVector512<TShape, TActivation>(input, output, rows, weights, upcoming);
+            ForwardVector512<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
-            ForwardVector256<TShape, TActivation>(input, output, rows, weights, upcoming);
+            ForwardVector256<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else
         {
-            ForwardScalar<TShape, TActivation>(input, output, rows, weights);
+            ForwardScalar<Float32Weights, TShape, TActivation>(input, output, rows, weights);
         }
     }
 
@@ -69,7 +78,7 @@ public static partial class DenseKernel
     {
         if (Vector512.IsHardwareAccelerated && TShape.Outputs <= SoftmaxKernel.Lanes)
         {
-            ForwardVector512<TShape, SoftmaxEpilogue>(input, output, rows, weights, upcoming);
+            ForwardVector512<Float32Weights, TShape, SoftmaxEpilogue>(input, output, rows, weights, upcoming);
         }
         else
         {
@@ -80,7 +89,8 @@ public static partial class DenseKernel
 
     /// <summary>The plain .NET path: one output at a time, in the canonical order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void ForwardScalar<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+    internal static unsafe void ForwardScalar<TFormat, TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights)
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -96,14 +106,14 @@ public static partial class DenseKernel
                 float* y = y0 + ((long)r * n);
                 for (int o = 0; o < n; o++)
                 {
-                    float* w = weights.Weights + ((long)(o / DenseWeights.PanelWidth) * k * DenseWeights.PanelWidth) + (o % DenseWeights.PanelWidth);
+                    byte* w = weights.PackedPanels + ((long)(o / DenseWeights.PanelWidth) * k * TFormat.StepBytes) + ((o % DenseWeights.PanelWidth) * TFormat.ElementBytes);
                     float acc = 0f;
                     for (int i = 0; i < k; i++)
                     {
-                        acc = MathF.FusedMultiplyAdd(x[i], w[(long)i * DenseWeights.PanelWidth], acc);
+                        acc = MathF.FusedMultiplyAdd(x[i], TFormat.LoadScalar(w, i), acc);
                     }
 
-                    y[o] = TActivation.Apply(acc + weights.Bias[o]);
+                    y[o] = TFormat.FinishScalar<TShape, TActivation>(acc, weights.Bias, o);
                 }
             }
         }
@@ -124,14 +134,22 @@ public static partial class DenseKernel
     private static unsafe float* UpcomingBlock(float* next, int upcomingLength, int block, int k)
         => upcomingLength >= (long)block * k ? next : null;
 
-    /// <summary>One core's L2 (Zen 5: 1 MB): a layer whose packed weights reach it is read from L3 at every pass over them.</summary>
-    internal const long L2Bytes = 1024 * 1024;
-
-    /// <summary>True if <typeparamref name="TShape"/>'s packed weights do not fit in one core's L2; a JIT-time constant.</summary>
+    /// <summary>
+    /// True if <typeparamref name="TShape"/>'s weights packed in <typeparamref name="TFormat"/> do not fit in one core's
+    /// L2 (<see cref="CacheSizes.L2Bytes"/>), so that every pass over them reads them from L3; a JIT-time constant in
+    /// tier-1 code. It only decides the order in which rows and panels are visited, never a sum.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool OutgrowsL2<TShape>()
+    internal static bool OutgrowsL2<TFormat, TShape>()
+        where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
-        => (long)TShape.Inputs * PanelCount<TShape>() * DenseWeights.PanelWidth * sizeof(float) >= L2Bytes;
+        => (long)TShape.Inputs * PanelCount<TShape>() * TFormat.StepBytes >= CacheSizes.L2Bytes;
+
+    /// <summary>⌈N / 16⌉, a JIT-time constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int PanelCount<TShape>()
+        where TShape : struct, IDenseShape
+        => (TShape.Outputs + DenseWeights.PanelWidth - 1) / DenseWeights.PanelWidth;
 
     /// <summary>Guards every entry point: a kernel never reads or writes outside its spans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,50 +1,56 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// A dense layer's weights, packed once at load into the layout the kernels stream, plus its bias.
+/// A dense layer's weights, packed once at load into the layout the kernels stream, plus its bias. Exists for
+/// generated code, which packs each layer with <see cref="Pack"/> or <see cref="PackWithBatchNorm"/> and hands it to
+/// <see cref="DenseKernel"/>; not meant to be used directly.
 /// </summary>
 /// <remarks>
-/// Layout: the N output columns are cut into panels of <see cref="PanelWidth"/> = 16 (one 512-bit vector).
-/// Panel p holds, for k = 0..K−1 in order, the 16 weights W[16p + lane, k] side by side, so a kernel that
-/// computes 16 outputs walks one contiguous stream and loads one vector per input feature. Columns past N in
-/// the last panel are zero. The bias is padded to the same width. Storage is a pinned array on the pinned
-/// object heap, offset to a 64-byte boundary (one cache line, one vector), so the pointers below never move
-/// and aligned loads never split a line. Instances are immutable after construction, which is what makes
-/// one network safe to share between threads.
+/// Layout: 16-wide column panels in the format's element type (<see cref="IWeightFormat"/>; today float32,
+/// <see cref="Float32Weights"/>), then the bias padded to whole panels (zeros past N) and any other per-output data
+/// the format keeps. Storage is a pinned array on the pinned object heap, offset to a 64-byte boundary (one cache
+/// line, one vector), so the pointers never move and aligned loads never split a line. Nothing in an instance can be
+/// changed after packing, and the pointers are visible only to the kernels: that immutability is what makes one
+/// network safe to share between threads.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class DenseWeights
 {
     /// <summary>Outputs per panel: one 512-bit vector of floats.</summary>
-    public const int PanelWidth = 16;
+    internal const int PanelWidth = 16;
 
-    private const int AlignmentFloats = 64 / sizeof(float);
+    private const int AlignmentBytes = 64;
 
-    // Keeps the pinned storage alive; Weights and Bias point into it.
-    private readonly float[] _storage;
+    // Keeps the pinned storage alive; PackedPanels and Bias point into it.
+    private readonly byte[] _storage;
 
-    private DenseWeights(int inputs, int outputs)
+    private DenseWeights(int inputs, int outputs, int elementBytes, int perOutputFloats)
     {
+        // Read here so that the cache sizes are known before any kernel runs (see CacheSizes).
+        _ = CacheSizes.L2Bytes;
         Inputs = inputs;
         Outputs = outputs;
         Panels = (outputs + PanelWidth - 1) / PanelWidth;
-        long weightCount = (long)Panels * PanelWidth * inputs;
-        long biasCount = (long)Panels * PanelWidth;
-        long total = weightCount + biasCount + AlignmentFloats;
+        long panelBytes = (long)Panels * PanelWidth * inputs * elementBytes;
+        // The per-output floats start on a 64-byte boundary too: the epilogue reads them with aligned loads.
+        long perOutputStart = (panelBytes + AlignmentBytes - 1) / AlignmentBytes * AlignmentBytes;
+        long total = perOutputStart + ((long)Panels * PanelWidth * perOutputFloats * sizeof(float)) + AlignmentBytes;
         if (total > Array.MaxLength)
         {
-            throw new OutOfMemoryException($"A dense layer of {inputs}×{outputs} is too large to pack ({total} floats).");
+            throw new OutOfMemoryException($"A dense layer of {inputs}×{outputs} is too large to pack ({total} bytes).");
         }
 
         // Zeroed, pinned: the padding columns must be 0 so padded lanes compute harmless values.
-        _storage = GC.AllocateArray<float>((int)total, pinned: true);
-        float* start = (float*)Unsafe.AsPointer(ref _storage[0]);
-        nint misalignment = (nint)start & 63;
-        float* aligned = misalignment == 0 ? start : (float*)((byte*)start + (64 - misalignment));
-        Weights = aligned;
-        Bias = aligned + weightCount;
+        _storage = GC.AllocateArray<byte>((int)total, pinned: true);
+        byte* start = (byte*)Unsafe.AsPointer(ref _storage[0]);
+        nint misalignment = (nint)start & (AlignmentBytes - 1);
+        byte* aligned = misalignment == 0 ? start : start + (AlignmentBytes - misalignment);
+        PackedPanels = aligned;
+        Bias = (float*)(aligned + perOutputStart);
     }
 
     /// <summary>Features per sample read (K).</summary>
@@ -54,42 +60,26 @@ public sealed unsafe class DenseWeights
     public int Outputs { get; }
 
     /// <summary>Number of 16-wide column panels, ⌈N / 16⌉.</summary>
-    public int Panels { get; }
+    internal int Panels { get; }
 
-    /// <summary>Packed weights: <see cref="Panels"/> × <see cref="Inputs"/> × 16 floats, 64-byte aligned.</summary>
-    public float* Weights { get; }
-
-    /// <summary>Bias, <see cref="Panels"/> × 16 floats (zeros past N, and everywhere for a layer without bias).</summary>
-    public float* Bias { get; }
-
-    /// <summary>The weight of output <paramref name="output"/> for input <paramref name="input"/>, read from the packed layout.</summary>
-    public float WeightAt(int output, int input) => Column(output)[(long)input * PanelWidth];
+    /// <summary>The packed panels: <see cref="Panels"/> × <see cref="Inputs"/> steps of the format, 64-byte aligned.</summary>
+    internal byte* PackedPanels { get; }
 
     /// <summary>
-    /// Packs a PyTorch <c>nn.Linear</c> weight (row-major (outputs, inputs)) and optional bias (outputs).
+    /// Bias, <see cref="Panels"/> × 16 floats (zeros past N, and everywhere for a layer without bias), 64-byte aligned;
+    /// the format's other per-output data follows it.
+    /// </summary>
+    internal float* Bias { get; }
+
+    /// <summary>
+    /// Packs a PyTorch <c>nn.Linear</c> weight (row-major (outputs, inputs)) and optional bias (outputs) as float32.
     /// </summary>
     /// <param name="weight">outputs × inputs values, row-major, as PyTorch stores <c>weight</c>.</param>
     /// <param name="bias">outputs values, or empty for a layer without bias.</param>
     /// <param name="inputs">K.</param>
     /// <param name="outputs">N.</param>
     public static DenseWeights Pack(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs)
-    {
-        Validate(weight, bias, inputs, outputs);
-        var packed = new DenseWeights(inputs, outputs);
-        for (int o = 0; o < outputs; o++)
-        {
-            ReadOnlySpan<float> row = weight.Slice(o * inputs, inputs);
-            float* column = packed.Column(o);
-            for (int k = 0; k < inputs; k++)
-            {
-                column[(long)k * PanelWidth] = row[k];
-            }
-
-            packed.Bias[o] = bias.IsEmpty ? 0f : bias[o];
-        }
-
-        return packed;
-    }
+        => Float32Weights.Pack(weight, bias, inputs, outputs);
 
     /// <summary>
     /// Packs a dense layer with the batch normalisation that follows it folded in, so the normalisation costs
@@ -98,39 +88,23 @@ public sealed unsafe class DenseWeights
     /// </summary>
     public static DenseWeights PackWithBatchNorm(
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs, BatchNormParameters batchNorm)
-    {
-        Validate(weight, bias, inputs, outputs);
-        if (batchNorm.Features != outputs)
-        {
-            throw new ArgumentException($"The batch normalisation has {batchNorm.Features} features but the dense layer has {outputs} outputs.", nameof(batchNorm));
-        }
+        => Float32Weights.PackWithBatchNorm(weight, bias, inputs, outputs, batchNorm);
 
-        var packed = new DenseWeights(inputs, outputs);
-        for (int o = 0; o < outputs; o++)
-        {
-            double scale = batchNorm.Scale(o);
-            ReadOnlySpan<float> row = weight.Slice(o * inputs, inputs);
-            float* column = packed.Column(o);
-            for (int k = 0; k < inputs; k++)
-            {
-                column[(long)k * PanelWidth] = (float)(row[k] * scale);
-            }
-
-            double b = bias.IsEmpty ? 0.0 : bias[o];
-            packed.Bias[o] = (float)(((b - batchNorm.RunningMean[o]) * scale) + batchNorm.Bias[o]);
-        }
-
-        return packed;
-    }
+    /// <summary>Zeroed, aligned storage for a K × N layer in <typeparamref name="TFormat"/>, for the format to pack into.</summary>
+    internal static DenseWeights Allocate<TFormat>(int inputs, int outputs)
+        where TFormat : struct, IWeightFormat
+        => new(inputs, outputs, TFormat.ElementBytes, TFormat.PerOutputFloats);
 
     /// <summary>
     /// Where output <paramref name="output"/>'s weights start in the packed layout: its panel, then its lane.
-    /// Consecutive inputs of that output are <see cref="PanelWidth"/> floats apart.
+    /// Consecutive inputs of that output are one step (<see cref="IWeightFormat.StepBytes"/>) apart.
     /// </summary>
-    private float* Column(int output)
-        => Weights + ((long)(output / PanelWidth) * Inputs * PanelWidth) + (output % PanelWidth);
+    internal byte* Column<TFormat>(int output)
+        where TFormat : struct, IWeightFormat
+        => PackedPanels + ((long)(output / PanelWidth) * Inputs * TFormat.StepBytes) + ((output % PanelWidth) * TFormat.ElementBytes);
 
-    private static void Validate(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs)
+    /// <summary>Checks a PyTorch weight and bias against K and N before any format packs them.</summary>
+    internal static void Validate(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputs);

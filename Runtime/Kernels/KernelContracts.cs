@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 
 namespace StaticNet.Kernels;
@@ -9,7 +10,11 @@ namespace StaticNet.Kernels;
 // resolved when the method is compiled. The generated source stays short and safe (no unsafe code in the
 // user's project) while the arithmetic lives in one tested place.
 
-/// <summary>The sizes of one dense layer, as compile-time constants. Implemented by generated structs.</summary>
+/// <summary>
+/// The sizes of one dense layer, as compile-time constants. Exists for generated code, which implements it with one
+/// struct per layer; not meant to be used directly.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IDenseShape
 {
     /// <summary>Features per sample read by the layer (K).</summary>
@@ -36,9 +41,99 @@ public interface IActivation
     static abstract Vector512<float> Apply(Vector512<float> x);
 }
 
-/// <summary>A float constant as a type, for parameterised activations such as LeakyReLU's slope.</summary>
+/// <summary>
+/// A float constant as a type, for parameterised activations such as LeakyReLU's slope. Exists for generated code,
+/// which implements it for each slope; not meant to be used directly.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IFloatConstant
 {
     /// <summary>The constant.</summary>
     static abstract float Value { get; }
+}
+
+/// <summary>
+/// How a dense layer's weights are stored in <see cref="DenseWeights"/>' panels, turned into float32 for the FMAs, and
+/// finished in the epilogue. The register-blocked kernels are generic over it, so a new format is a new type, not a copy
+/// of the kernels; each format is compiled into its own machine code (for <see cref="Float32Weights"/>, the code the
+/// kernels had before formats existed).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Layout, common to every format: the N outputs are cut into panels of <see cref="DenseWeights.PanelWidth"/> = 16;
+/// panel p holds, for k = 0..K−1 in order, one <em>step</em> of 16 weights W[16p + lane, k] side by side,
+/// <see cref="StepBytes"/> apart, so panel p starts p × K × <see cref="StepBytes"/> bytes in, and a lane's weight is
+/// <see cref="ElementBytes"/> × lane bytes into its step. After the panels, <see cref="DenseWeights"/> keeps
+/// <see cref="PerOutputFloats"/> arrays of N floats padded to whole panels: the bias first, then whatever else the
+/// format's epilogue reads. A format packs its own data (<see cref="Float32Weights.Pack"/>).
+/// </para>
+/// <para>
+/// The arithmetic stays canonical for every format: each weight is widened exactly to float32 and goes into one FMA
+/// per k, in input order; then the epilogue (the same operations in scalar and vector form), activation included.
+/// Formats meant to follow, as additions:
+/// </para>
+/// <list type="bullet">
+/// <item>bfloat16: <see cref="ElementBytes"/> 2. <c>Load512</c> widens a <c>Vector256&lt;ushort&gt;</c> to 32-bit lanes
+/// and shifts them left by 16 (a bfloat16 is a float's top half, so this is exact, as
+/// <c>Float16.BFloat16BitsToSingle</c>); the epilogue adds the bias. (Not <c>vdpbf16ps</c>: it adds pairs of
+/// products, which is not the canonical sum.)</item>
+/// <item>int8 with one float32 scale per output channel: <see cref="ElementBytes"/> 1, <see cref="PerOutputFloats"/> 2
+/// (bias, then scale). <c>Load512</c> sign-extends 16 bytes to int32 and converts them to float (exact); the sum runs
+/// over the integer weights, and <c>Finish512</c> multiplies it by the outputs' scales (read a padded N after the
+/// bias) and hands the result to <see cref="Float32Weights"/>' epilogue. The fused softmax
+/// (<c>DenseKernel.ForwardSoftmax</c>) adds the bias itself, so such a format takes the unfused path there.</item>
+/// <item>A 128-bit path (ARM64 NEON) adds <c>Load128</c> (a quarter step, as <see cref="Load256"/> takes a half) and
+/// <c>Finish128</c> here, and its kernels beside <c>DenseKernel.Vector256.cs</c>.</item>
+/// </list>
+/// <para>
+/// Every member is inlined into the kernels, and the float32 kernels compile to the machine code they had before
+/// formats existed. Two things keep it so. The epilogue is the format's whole <c>Finish</c>, not a step the kernels
+/// call beside their own: the JIT's inlining budget is tight in the largest blocks (8 × 3 accumulators with sigmoid or
+/// tanh inline their exp 24 times), and one more inlined call per accumulator, even one that does nothing, left calls
+/// un-inlined there and spilled accumulators inside the K loop. And the kernels call the loads in statements, never in
+/// a conditional expression, where the JIT does not inline a call.
+/// </para>
+/// </remarks>
+internal unsafe interface IWeightFormat
+{
+    /// <summary>Bytes one packed weight takes.</summary>
+    static abstract int ElementBytes { get; }
+
+    /// <summary>Bytes from one step of a panel (16 weights of one k) to the next: 16 × <see cref="ElementBytes"/>.</summary>
+    static abstract int StepBytes { get; }
+
+    /// <summary>Float arrays of N kept after the panels: 1 for the bias alone; more for an epilogue that reads its own data.</summary>
+    static abstract int PerOutputFloats { get; }
+
+    /// <summary>The 16 weights of the step at <paramref name="step"/> (64-byte aligned for float32), widened to float32.</summary>
+    static abstract Vector512<float> Load512(byte* step);
+
+    /// <summary>
+    /// Lanes 8 × <paramref name="half"/> to 8 × <paramref name="half"/> + 7 of the step at <paramref name="step"/>,
+    /// widened to float32; <paramref name="half"/> is 0 or 1, a constant at every call.
+    /// </summary>
+    static abstract Vector256<float> Load256(byte* step, int half);
+
+    /// <summary>The weight for input <paramref name="input"/> of the output whose weights start at <paramref name="column"/>, widened to float32.</summary>
+    static abstract float LoadScalar(byte* column, int input);
+
+    /// <summary>
+    /// The epilogue of one accumulator: adds the bias of outputs 16 × <paramref name="panel"/> onwards (and does what
+    /// else the format needs, such as int8's scales), applies the activation while the value is in a register and
+    /// stores the 16 outputs of panel <paramref name="panel"/> of a row at <paramref name="row"/>; only the valid lanes
+    /// of a partial last panel. <paramref name="bias"/> is the per-output data (see <see cref="PerOutputFloats"/>).
+    /// </summary>
+    static abstract void Finish512<TShape, TActivation>(Vector512<float> acc, float* bias, float* row, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation;
+
+    /// <summary><see cref="Finish512{TShape, TActivation}"/> for an accumulator held as two halves.</summary>
+    static abstract void Finish256<TShape, TActivation>(Vector256<float> low, Vector256<float> high, float* bias, float* row, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation;
+
+    /// <summary><see cref="Finish512{TShape, TActivation}"/> for output <paramref name="output"/> alone; returns the value to store.</summary>
+    static abstract float FinishScalar<TShape, TActivation>(float sum, float* bias, int output)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation;
 }

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.InteropServices;
 
 namespace StaticNet.Kernels;
@@ -6,8 +7,10 @@ namespace StaticNet.Kernels;
 /// <summary>
 /// Activation memory for networks whose layers are too wide for the stack: 64-byte aligned native memory,
 /// owned by one call of <c>Forward</c> and freed when it returns. Native, so <c>Forward</c> still allocates
-/// nothing on the managed heap; per call, so nothing mutable lives on the shared network instance.
+/// nothing on the managed heap; per call, so nothing mutable lives on the shared network instance. Exists for
+/// generated code; not meant to be used directly.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly unsafe ref struct NativeScratch
 {
     private readonly float* _memory;

@@ -29,7 +29,7 @@ public static class ParallelRows
         where TActivation : struct, IActivation
     {
         DenseKernel.Check<TShape>(input, output, rows, weights);
-        RowWorkers? workers = (long)rows * TShape.Inputs * TShape.Outputs >= MinimumWork && rows >= RowWorkers.RowGranule ? RowWorkers.Shared : null;
+        RowWorkers? workers = (long)rows * TShape.Inputs * TShape.Outputs >= MinimumWork && rows >= KernelTuning.RowBlock512 ? RowWorkers.Shared : null;
         if (workers is null)
         {
             DenseKernel.Forward<TShape, TActivation>(input, output, rows, weights);

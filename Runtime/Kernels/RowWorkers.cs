@@ -6,9 +6,6 @@ namespace StaticNet.Kernels;
 /// <summary>Long-lived workers, one per core beyond the first, woken for each parallel call.</summary>
 internal sealed unsafe class RowWorkers
 {
-    /// <summary>Rows per chunk are a multiple of the widest row block, so every chunk runs full register blocks (half of it below 16 rows).</summary>
-    public const int RowGranule = 8;
-
     // Chunks per thread when the rows allow: enough to even out a late start, few enough that each chunk still
     // runs whole blocks of rows through the network.
     private const int ChunksPerThread = 4;
@@ -68,7 +65,8 @@ internal sealed unsafe class RowWorkers
             int threads = _start.Length + 1;
             // Below 2 granules (a wide network's batch of 8, say), halves of 4 rows: 4-row register blocks are
             // slower than 8-row ones, but two cores at ~90% beat one at full speed.
-            int granule = rows >= 2 * RowGranule ? RowGranule : RowGranule / 2;
+            // Chunks are whole AVX-512 register blocks of rows, so every chunk runs full blocks (half of one below 16 rows).
+            int granule = rows >= 2 * KernelTuning.RowBlock512 ? KernelTuning.RowBlock512 : KernelTuning.RowBlock512 / 2;
             int chunk = Math.Max(granule, rows / (ChunksPerThread * threads) / granule * granule);
             int chunks = (rows + chunk - 1) / chunk;
             int helpers = Math.Min(_start.Length, chunks - 1);
