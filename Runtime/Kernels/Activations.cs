@@ -113,8 +113,8 @@ public readonly struct SigmoidActivation : IActivation
 /// For generated code; hidden from IntelliSense.
 /// </summary>
 /// <remarks>
-/// 1 − t cancels for small |x|, so the error is about 6e-8 absolute there (a large relative error for
-/// |x| &lt; 1e-3), and at most a few ulp elsewhere. Kept as it is: committed fixtures depend on its bits.
+/// 1 − t cancels for small |x|: the error there is about 6e-8 absolute, large relative to tanh(x) for
+/// |x| &lt; 1e-3. Kept as it is: committed fixtures depend on its bits.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct TanhActivation : IActivation
@@ -163,6 +163,7 @@ public readonly struct TanhActivation : IActivation
 /// <remarks>
 /// Large negative x gives −0 (e^−x overflows to +∞). −∞ is replaced by −float.MaxValue first, so it gives the
 /// limit −0 where the plain formula (and PyTorch) would give −∞/∞ = NaN; NaN stays NaN, +∞ gives +∞.
+/// Measured against a double reference: at most 2 ulp where |y| ≥ 1e-3, |Δ| ≤ 1.2e-7·max(1, |y|) everywhere.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SiLUActivation : IActivation
@@ -209,7 +210,8 @@ public readonly struct SiLUActivation : IActivation
 /// </summary>
 /// <remarks>
 /// For x &lt; −5.5 the result is −0 (erf rounds to −1), as in PyTorch; −∞ is replaced by −float.MaxValue first,
-/// so it gives the limit −0 where the plain formula (and PyTorch) would give −∞·0 = NaN.
+/// so it gives the limit −0 where the plain formula (and PyTorch) would give −∞·0 = NaN. Measured against a
+/// double reference: |Δ| ≤ 1.2e-7·max(1, |y|) everywhere, at most 2 ulp for x ≥ 0.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluActivation : IActivation
@@ -260,6 +262,7 @@ public readonly struct GeluActivation : IActivation
 /// <remarks>
 /// x³ overflows for |x| above 7e12; the inner argument is then ±∞ and tanh ±1, so the result is x or −0, as in
 /// PyTorch. −∞ is replaced by −float.MaxValue first, giving the limit −0 instead of PyTorch's −∞·0 = NaN.
+/// Measured against a double reference: |Δ| ≤ 1.6e-7·max(1, |y|) everywhere, at most 2 ulp for x ≥ 0.1.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluTanhActivation : IActivation
@@ -317,7 +320,10 @@ public readonly struct GeluTanhActivation : IActivation
 /// For generated code; hidden from IntelliSense.
 /// </summary>
 /// <typeparam name="TAlpha">alpha, the value approached as x → −∞.</typeparam>
-/// <remarks>±0 gives ±0·alpha, −∞ gives −alpha, NaN stays NaN.</remarks>
+/// <remarks>
+/// ±0 gives ±0·alpha, −∞ gives −alpha, NaN stays NaN. Measured against a double reference (alpha 1.7): at most
+/// 2 ulp where |y| ≥ 1e-3, |Δ| ≤ 1.3e-7·max(1, |y|) everywhere.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct EluActivation<TAlpha> : IActivation
     where TAlpha : struct, IFloatConstant
@@ -353,7 +359,9 @@ public readonly struct EluActivation<TAlpha> : IActivation
 /// <remarks>
 /// Exactly x above the threshold (+∞ included); −∞ and large negative x give +0 (e^(β·x) underflows), NaN
 /// stays NaN. As in PyTorch, a threshold above ln(float.MaxValue) ≈ 88.7 lets e^(β·x) overflow to +∞ for
-/// β·x between the two, and the result is then +∞.
+/// β·x between the two, and the result is then +∞. Measured against a double reference: |Δ| ≤ 1.4e-7·max(1, |y|)
+/// everywhere; at most 2 ulp for β = 1 and 6 ulp for β = 2.5 where |y| ≥ 1e-3 (exp's relative error passes
+/// through ln(1 + u) whole, and the division by β can move the result to a binade with a smaller ulp).
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SoftplusActivation<TBeta, TThreshold> : IActivation
