@@ -6,8 +6,9 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// e^x in four forms (scalar, 4, 8 and 16 lanes) that agree bit for bit, so Sigmoid, Tanh, Softmax and the
-/// functions built on it (SiLU, ELU, Softplus, GELU) give the same answer on every instruction-set path. <see cref="MathF.Exp"/> cannot be used: its result
-/// comes from the C runtime and differs from any vector formula in the last bit.
+/// functions built on it (SiLU, ELU, Softplus, GELU) give the same answer on every instruction-set path.
+/// <see cref="MathF.Exp"/> cannot be used: its result comes from the C runtime and differs from any vector
+/// formula in the last bit.
 /// </summary>
 /// <remarks>
 /// The algorithm (Cephes' expf, ≤ 2 ulp on the normal range): write x = n·ln2 + r with |r| ≤ ln2/2, evaluate
