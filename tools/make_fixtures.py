@@ -5,10 +5,12 @@ Run from anywhere (needs Debian's python3-torch and python3-numpy, see tools/REA
 
     /usr/bin/python3 tools/make_fixtures.py [output_dir]
 
-For each model (seq_mlp, seq_bn, named, standalone_bn, wide_odd) the script, with fixed seeds:
+For each model (seq_mlp, seq_bn, named, standalone_bn, wide_odd, seq_smooth, named_layernorm) the script,
+with fixed seeds:
   1. builds it and trains it briefly (Adam, model.train()) on a synthetic task whose inputs have a
      non-zero per-feature mean and a non-unit scale, so BatchNorm running statistics and affine
-     parameters end far from their defaults (0/1);
+     parameters end far from their defaults (0/1); LayerNorm's weight and bias start from random
+     values instead of 1/0 (and are checked to stay far from them);
   2. switches to model.eval() and writes
        {name}.f32.safetensors, {name}.f16.safetensors, {name}.bf16.safetensors
          every key of the state_dict; floating tensors in the file's dtype, the rest
@@ -22,7 +24,9 @@ For each model (seq_mlp, seq_bn, named, standalone_bn, wide_odd) the script, wit
          the function the matching .safetensors file encodes;
   3. writes manifest.json and re-reads every file with a strict reader (tools/safetensors_io.py)
      to check keys, offsets, values and that reloading the weights reproduces the expected outputs
-     bit for bit.
+     bit for bit; for the models with LayerNorm and the smooth activations it also checks that the
+     float32 outputs are within 3e-6 * max(1, |y|) of the same network in float64, so they leave
+     a float32 implementation room within the parity tolerance of 1e-5 * max(1, |y|).
 
 The outputs are committed: the C# tests never run Python.
 """
@@ -64,6 +68,49 @@ class Named(nn.Module):
         x = F.relu(self.bn1(self.layer1(x)))
         x = torch.tanh(self.bn2(self.layer2(x)))
         return F.softmax(self.head(x), dim=1)
+
+
+class NamedLayerNorm(nn.Module):
+    """Named children with LayerNorm first (custom eps) and between layers; functional activations."""
+
+    LAYERS = [
+        "norm_in: LayerNorm((13,), eps=0.01, elementwise_affine=True)",
+        "fc1: Linear(in_features=13, out_features=31, bias=True)",
+        "gelu (functional)",
+        "norm1: LayerNorm((31,), eps=1e-05, elementwise_affine=True)",
+        "head: Linear(in_features=31, out_features=5, bias=True)",
+        "softplus (functional)",
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.norm_in = nn.LayerNorm(13, eps=1e-2)
+        self.fc1 = nn.Linear(13, 31)
+        self.norm1 = nn.LayerNorm(31)
+        self.head = nn.Linear(31, 5)
+        randomise_layernorms(self)
+
+    def forward(self, x):
+        x = F.gelu(self.fc1(self.norm_in(x)))
+        return F.softplus(self.head(self.norm1(x)))
+
+
+def randomise_layernorms(model):
+    """weight in [0.5, 1.5] and bias in [-0.5, 0.5] instead of 1 and 0, so a C# side that ignored them fails."""
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, nn.LayerNorm):
+                mod.weight.copy_(torch.rand_like(mod.weight) + 0.5)
+                mod.bias.copy_(torch.rand_like(mod.bias) - 0.5)
+    return model
+
+
+def build_seq_smooth():
+    return randomise_layernorms(nn.Sequential(
+        nn.Linear(19, 40), nn.LayerNorm(40), nn.GELU(), nn.Linear(40, 33), nn.SiLU(),
+        nn.Linear(33, 17), nn.ELU(alpha=0.7), nn.Linear(17, 24), nn.Softplus(beta=1.5, threshold=4.0),
+        nn.Linear(24, 6), nn.GELU(approximate="tanh"),
+    ))
 
 
 def build_seq_mlp():
@@ -110,13 +157,18 @@ MODELS = [
     ("named", Named, 12, 4, "softmax", 1003),
     ("standalone_bn", build_standalone_bn, 8, 7, "regression", 1004),
     ("wide_odd", build_wide_odd, 97, 1, "sigmoid", 1005),
+    ("seq_smooth", build_seq_smooth, 19, 6, "regression", 1006),
+    ("named_layernorm", NamedLayerNorm, 13, 5, "regression", 1007),
 ]
+
+# Models whose float32 outputs are also compared with a float64 copy of themselves (see check_float64).
+FLOAT64_CHECKED = {"seq_smooth", "named_layernorm"}
 
 
 def describe(model):
     if isinstance(model, nn.Sequential):
         return [f"{i}: {m!r}" for i, m in enumerate(model)]
-    return list(NAMED_LAYERS)
+    return list(getattr(model, "LAYERS", NAMED_LAYERS))
 
 
 def synthetic_task(in_f, out_f, task, gen, n=8192):
@@ -226,6 +278,26 @@ def check_batchnorm(name, model):
             assert shift.abs().max().item() > 0.25, f"{name}.{mod_name}: shift too close to 0"
 
 
+def check_layernorm(name, model):
+    """Fails unless every LayerNorm's weight and bias are far from 1 and 0."""
+    for mod_name, mod in model.named_modules():
+        if isinstance(mod, nn.LayerNorm):
+            w, b = mod.weight, mod.bias
+            print(f"  {name}.{mod_name}: eps {mod.eps}, weight in [{w.min().item():.3f}, {w.max().item():.3f}], "
+                  f"bias in [{b.min().item():.3f}, {b.max().item():.3f}]")
+            assert (w - 1).abs().max().item() > 0.25, f"{name}.{mod_name}: weight too close to 1"
+            assert b.abs().max().item() > 0.25, f"{name}.{mod_name}: bias too close to 0"
+
+
+def check_float64(name, model, inputs, out):
+    """The float32 outputs against the same network in float64: how much float32 rounding alone moves them."""
+    with torch.no_grad():
+        exact = copy.deepcopy(model).double()(inputs.double())
+    error = ((out.double() - exact).abs() / exact.abs().clamp_min(1.0)).max().item()
+    print(f"  {name}: float32 vs float64 outputs, max |d| / max(1, |y|) = {error:.2e}")
+    assert error < 3e-6, f"{name}: float32 rounding alone moves the outputs by {error:.2e}"
+
+
 def verify(out_dir, name, builder, in_f, out_f, model):
     inputs = read_f32(os.path.join(out_dir, f"{name}.inputs.bin"), in_f)
     assert inputs.shape == (BATCH, in_f)
@@ -266,13 +338,17 @@ def main():
         loss = train(model, in_f, out_f, task, seed)
         print(f"{name}: final training loss {loss:.4f}")
         check_batchnorm(name, model)
+        check_layernorm(name, model)
         inputs = make_inputs(in_f, seed)
         write_f32(os.path.join(out_dir, f"{name}.inputs.bin"), inputs)
         for tag, dtype in DTYPES.items():
             save_safetensors(rounded_state_dict(model, dtype), os.path.join(out_dir, f"{name}.{tag}.safetensors"))
+            rounded = rounded_model(model, dtype)
             with torch.no_grad():
-                out = rounded_model(model, dtype)(inputs)
+                out = rounded(inputs)
             assert out.shape == (BATCH, out_f) and out.dtype == torch.float32
+            if name in FLOAT64_CHECKED:
+                check_float64(f"{name}.{tag}", rounded, inputs, out)
             write_f32(os.path.join(out_dir, f"{name}.{tag}.expected.bin"), out)
         manifest.append({
             "name": name,

@@ -345,6 +345,11 @@ public sealed class DenseKernelTests
                     "LeakyReLU" => acc < 0 ? acc * 0.01f : acc,
                     "Sigmoid" => 1 / (1 + Math.Exp(-acc)),
                     "Tanh" => Math.Tanh(acc),
+                    "GELU" => DoubleReference.Gelu(acc),
+                    "GELUTanh" => DoubleReference.GeluTanh(acc),
+                    "SiLU" => DoubleReference.Silu(acc),
+                    "ELU" => DoubleReference.Elu(acc, Alpha17.Value),
+                    "Softplus" => DoubleReference.Softplus(acc, Beta25.Value, Threshold7.Value),
                     _ => throw new ArgumentOutOfRangeException(nameof(activation)),
                 };
             }

@@ -34,6 +34,27 @@ public readonly struct Slope001 : IFloatConstant
     public static float Value => 0.01f;
 }
 
+/// <summary>An ELU alpha other than PyTorch's default 1, as a type.</summary>
+public readonly struct Alpha17 : IFloatConstant
+{
+    /// <inheritdoc/>
+    public static float Value => 1.7f;
+}
+
+/// <summary>A Softplus β other than PyTorch's default 1, as a type.</summary>
+public readonly struct Beta25 : IFloatConstant
+{
+    /// <inheritdoc/>
+    public static float Value => 2.5f;
+}
+
+/// <summary>A Softplus threshold other than PyTorch's default 20, as a type.</summary>
+public readonly struct Threshold7 : IFloatConstant
+{
+    /// <inheritdoc/>
+    public static float Value => 7f;
+}
+
 /// <summary>1.</summary>
 public readonly struct D1 : IDimension
 {
@@ -218,6 +239,11 @@ public static class TestTypes
         ["LeakyReLU"] = typeof(LeakyReLUActivation<Slope001>),
         ["Sigmoid"] = typeof(SigmoidActivation),
         ["Tanh"] = typeof(TanhActivation),
+        ["GELU"] = typeof(GeluActivation),
+        ["GELUTanh"] = typeof(GeluTanhActivation),
+        ["SiLU"] = typeof(SiLUActivation),
+        ["ELU"] = typeof(EluActivation<Alpha17>),
+        ["Softplus"] = typeof(SoftplusActivation<Beta25, Threshold7>),
     };
 
     /// <summary>The shape type for K × N.</summary>

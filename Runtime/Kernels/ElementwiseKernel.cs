@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace StaticNet.Kernels;
@@ -11,7 +12,7 @@ namespace StaticNet.Kernels;
 /// </summary>
 /// <remarks>
 /// Every element is computed on its own by the same IEEE operations on every path (an activation's scalar
-/// and vector forms agree bit for bit; batch normalisation is one FMA), so the three paths agree exactly.
+/// and vector forms agree bit for bit; batch normalisation is one FMA), so every path agrees exactly.
 /// The vector paths handle a partial last vector with masked loads and stores, never touching memory past
 /// the span.
 /// </remarks>
@@ -29,6 +30,10 @@ public static class ElementwiseKernel
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             ApplyVector256<TActivation>(values);
+        }
+        else if (AdvSimd.IsSupported)
+        {
+            ApplyVector128<TActivation>(values);
         }
         else
         {
@@ -114,6 +119,34 @@ public static class ElementwiseKernel
                 Vector256<float> mask = DenseKernel.LaneMask256(length - i);
                 Vector256<float> tail = Avx.MaskLoad(start + i, mask);
                 Avx.MaskStore(start + i, mask, TActivation.Apply(tail));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 128-bit path of <see cref="Apply{TActivation}"/> (ARM64 NEON; callable on any processor). Without masked
+    /// loads in the portable API, the last 1–3 values go through a zeroed copy on the stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ApplyVector128<TActivation>(Span<float> values)
+        where TActivation : struct, IActivation
+    {
+        fixed (float* start = values)
+        {
+            int length = values.Length;
+            int i = 0;
+            for (; i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                TActivation.Apply(Vector128.Load(start + i)).Store(start + i);
+            }
+
+            if (i < length)
+            {
+                Span<float> last = stackalloc float[Vector128<float>.Count];
+                last.Clear();
+                values[i..].CopyTo(last);
+                TActivation.Apply(Vector128.Create((ReadOnlySpan<float>)last)).CopyTo(last);
+                last[..(length - i)].CopyTo(values[i..]);
             }
         }
     }

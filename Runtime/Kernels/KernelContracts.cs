@@ -34,6 +34,9 @@ public interface IActivation
     /// <summary>The function on one value.</summary>
     static abstract float Apply(float x);
 
+    /// <summary>The function on 4 values (the 128-bit path, for processors without AVX2 such as ARM64 NEON).</summary>
+    static abstract Vector128<float> Apply(Vector128<float> x);
+
     /// <summary>The function on 8 values (AVX2 path).</summary>
     static abstract Vector256<float> Apply(Vector256<float> x);
 
