@@ -73,6 +73,18 @@ public sealed class SnapshotTests
             public partial record Normalised;
             """, "Models.Normalised", nameof(In_place_layers_before_and_between_dense_layers));
 
+    [Fact]
+    public void LayerNorm_and_smooth_activations()
+        => Verify("""
+            using StaticNet;
+
+            namespace Models;
+
+            [Dense(19, 40), LayerNorm(40), GELU, Dense(40, 33), SiLU, Dense(33, 17), ELU(0.7f),
+             LayerNorm(17, Epsilon = 1e-3f, Name = "norm"), Dense(17, 24), Softplus(1.5f, 4f), Dense(24, 6), GELU(Approximate = "tanh")]
+            public partial class Smooth;
+            """, "Models.Smooth", nameof(LayerNorm_and_smooth_activations));
+
     private static void Verify(string source, string typeName, string testName)
     {
         GeneratorRun run = GeneratorHarness.Run(source);

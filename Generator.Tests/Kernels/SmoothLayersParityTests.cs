@@ -94,9 +94,9 @@ public sealed class SmoothLayersParityTests
         var y = new float[Batch * TShape.Outputs];
         switch (path)
         {
-            case KernelPath.Scalar: DenseKernel.ForwardScalar<TShape, TActivation>(x, y, Batch, weights); break;
-            case KernelPath.Vector256: DenseKernel.ForwardVector256<TShape, TActivation>(x, y, Batch, weights); break;
-            case KernelPath.Vector512: DenseKernel.ForwardVector512<TShape, TActivation>(x, y, Batch, weights); break;
+            case KernelPath.Scalar: DenseKernel.ForwardScalar<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
+            case KernelPath.Vector256: DenseKernel.ForwardVector256<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
+            case KernelPath.Vector512: DenseKernel.ForwardVector512<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
             default: DenseKernel.Forward<TShape, TActivation>(x, y, Batch, weights); break;
         }
 

@@ -20,6 +20,8 @@ public sealed class NetworkTests
         Make("Named", Layers.Named, b => { var n = Named.Load(b); return x => Run(x, Named.InputSize, Named.OutputSize, n.Forward); }),
         Make("StandaloneBn", Layers.StandaloneBn, b => { var n = StandaloneBn.Load(b); return x => Run(x, StandaloneBn.InputSize, StandaloneBn.OutputSize, n.Forward); }),
         Make("WideOdd", Layers.WideOdd, b => { var n = WideOdd.Load(b); return x => Run(x, WideOdd.InputSize, WideOdd.OutputSize, n.Forward); }),
+        Make("SeqSmooth", Layers.SeqSmooth, b => { var n = SeqSmooth.Load(b); return x => Run(x, SeqSmooth.InputSize, SeqSmooth.OutputSize, n.Forward); }),
+        Make("NamedLayerNorm", Layers.NamedLayerNorm, b => { var n = NamedLayerNorm.Load(b); return x => Run(x, NamedLayerNorm.InputSize, NamedLayerNorm.OutputSize, n.Forward); }),
         Make("Wide4096", Layers.Wide4096, b => { var n = Wide4096.Load(b); return x => Run(x, Wide4096.InputSize, Wide4096.OutputSize, n.Forward); }),
         Make("Wide8192", Layers.Wide8192, b => { var n = Wide8192.Load(b); return x => Run(x, Wide8192.InputSize, Wide8192.OutputSize, n.Forward); }),
     }.ToDictionary(c => c.Name);

@@ -7,7 +7,8 @@ namespace StaticNet.Generator.Tests.Networks;
 
 /// <summary>
 /// StaticNet against PyTorch itself: weights and eval-mode outputs made by tools/make_fixtures.py (PyTorch,
-/// committed), for an nn.Sequential and a module with named children, in F32, F16 and BF16, with
+/// committed), for nn.Sequential models and modules with named children (LayerNorm and the smooth activations
+/// included), in F32, F16 and BF16, with
 /// num_batches_tracked (I64) and __metadata__ in every file. Tolerance from API.md: |Δ| ≤ 1e-5 · max(1, |y|).
 /// </summary>
 public sealed class PyTorchParityTests
@@ -17,7 +18,7 @@ public sealed class PyTorchParityTests
         get
         {
             var data = new TheoryData<string, string>();
-            foreach (string model in new[] { "seq_mlp", "seq_bn", "named", "standalone_bn", "wide_odd" })
+            foreach (string model in new[] { "seq_mlp", "seq_bn", "named", "standalone_bn", "wide_odd", "seq_smooth", "named_layernorm" })
             {
                 foreach (string dtype in new[] { "f32", "f16", "bf16" })
                 {
@@ -46,6 +47,8 @@ public sealed class PyTorchParityTests
             case "named": Named.Load(weights).Forward(inputs, actual); break;
             case "standalone_bn": StandaloneBn.Load(weights).Forward(inputs, actual); break;
             case "wide_odd": WideOdd.Load(weights).Forward(inputs, actual); break;
+            case "seq_smooth": SeqSmooth.Load(weights).Forward(inputs, actual); break;
+            case "named_layernorm": NamedLayerNorm.Load(weights).Forward(inputs, actual); break;
             default: throw new ArgumentOutOfRangeException(nameof(model));
         }
 

@@ -21,7 +21,7 @@ namespace StaticNet.Generator.Tests.Networks;
 public sealed class RandomArchitectureTests(ITestOutputHelper output)
 {
     private static readonly int[] InterestingSizes = [1, 2, 3, 5, 7, 8, 13, 15, 16, 17, 31, 32, 33, 61, 64, 97, 127, 128, 129, 211, 255, 256, 257, 293, 300];
-    private static readonly string[] Activations = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"];
+    private static readonly string[] Activations = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "GELU tanh", "SiLU", "ELU", "Softplus"];
 
     public static TheoryData<int> Seeds
     {
@@ -92,10 +92,14 @@ public sealed class RandomArchitectureTests(ITestOutputHelper output)
                 layers.Add(RefLayer.BatchNorm(width, name: random.Next(2) == 0 ? $"bn{d}" : null));
             }
 
+            if (random.Next(5) == 0)
+            {
+                layers.Add(RefLayer.LayerNorm(width, epsilon: random.Next(2) == 0 ? 1e-5f : 1e-3f, name: random.Next(2) == 0 ? $"ln{d}" : null));
+            }
+
             if (random.Next(4) != 0)
             {
-                string kind = Activations[random.Next(Activations.Length)];
-                layers.Add(RefLayer.Act(kind, slope: kind == "LeakyReLU" ? (float)Math.Round(random.NextDouble() * 0.3, 3) : 0.01f));
+                layers.Add(RandomActivation(random));
             }
 
             if (random.Next(5) == 0)
@@ -105,7 +109,7 @@ public sealed class RandomArchitectureTests(ITestOutputHelper output)
 
             if (random.Next(8) == 0)
             {
-                layers.Add(RefLayer.Act(Activations[random.Next(Activations.Length)]));
+                layers.Add(RandomActivation(random));
             }
         }
 
@@ -115,6 +119,20 @@ public sealed class RandomArchitectureTests(ITestOutputHelper output)
         }
 
         return layers.ToArray();
+    }
+
+    /// <summary>Any element-wise activation, with random parameters where it has them.</summary>
+    private static RefLayer RandomActivation(Random random)
+    {
+        float Parameter(double low, double high) => (float)Math.Round(low + (random.NextDouble() * (high - low)), 3);
+        return Activations[random.Next(Activations.Length)] switch
+        {
+            "LeakyReLU" => RefLayer.Act("LeakyReLU", slope: Parameter(0, 0.3)),
+            "GELU tanh" => RefLayer.Act("GELU") with { Approximate = "tanh" },
+            "ELU" => RefLayer.Act("ELU") with { Alpha = Parameter(0.1, 2) },
+            "Softplus" => RefLayer.Act("Softplus") with { Beta = Parameter(0.5, 3), Threshold = Parameter(2, 25) },
+            string kind => RefLayer.Act(kind),
+        };
     }
 
     /// <summary>Generates, compiles and loads the networks, each with a <c>Run(byte[] weights, float[] inputs)</c> entry point.</summary>

@@ -24,6 +24,16 @@ public partial class StandaloneBn;
 [Dense(97, 257), ReLU, Dense(257, 31), LeakyReLU(0.01f), Dense(31, 1), Sigmoid]
 public partial class WideOdd;
 
+/// <summary>LayerNorm and the smooth activations, as tools/make_fixtures.py's seq_smooth.</summary>
+[Dense(19, 40), LayerNorm(40), GELU, Dense(40, 33), SiLU, Dense(33, 17), ELU(0.7f),
+ Dense(17, 24), Softplus(1.5f, 4f), Dense(24, 6), GELU(Approximate = "tanh")]
+public partial class SeqSmooth;
+
+/// <summary>LayerNorm first, with its own epsilon, and named children, as tools/make_fixtures.py's named_layernorm.</summary>
+[LayerNorm(13, Epsilon = 0.01f, Name = "norm_in"), Dense(13, 31, Name = "fc1"), GELU,
+ LayerNorm(31, Name = "norm1"), Dense(31, 5, Name = "head"), Softplus]
+public partial class NamedLayerNorm;
+
 /// <summary>An 8192-wide hidden layer: its activations do not fit the stack budget, so they go to native memory.</summary>
 [Dense(5, 8192), ReLU, Dense(8192, 3)]
 public partial class Wide8192;
@@ -59,6 +69,15 @@ internal static class Layers
 
     public static readonly RefLayer[] WideOdd =
         [RefLayer.Dense(97, 257), RefLayer.Act("ReLU"), RefLayer.Dense(257, 31), RefLayer.Act("LeakyReLU", 0.01f), RefLayer.Dense(31, 1), RefLayer.Act("Sigmoid")];
+
+    public static readonly RefLayer[] SeqSmooth =
+        [RefLayer.Dense(19, 40), RefLayer.LayerNorm(40), RefLayer.Act("GELU"), RefLayer.Dense(40, 33), RefLayer.Act("SiLU"),
+         RefLayer.Dense(33, 17), RefLayer.Act("ELU") with { Alpha = 0.7f }, RefLayer.Dense(17, 24),
+         RefLayer.Act("Softplus") with { Beta = 1.5f, Threshold = 4f }, RefLayer.Dense(24, 6), RefLayer.Act("GELU") with { Approximate = "tanh" }];
+
+    public static readonly RefLayer[] NamedLayerNorm =
+        [RefLayer.LayerNorm(13, 0.01f, "norm_in"), RefLayer.Dense(13, 31, name: "fc1"), RefLayer.Act("GELU"),
+         RefLayer.LayerNorm(31, name: "norm1"), RefLayer.Dense(31, 5, name: "head"), RefLayer.Act("Softplus")];
 
     public static readonly RefLayer[] Wide8192 = [RefLayer.Dense(5, 8192), RefLayer.Act("ReLU"), RefLayer.Dense(8192, 3)];
 

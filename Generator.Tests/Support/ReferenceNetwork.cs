@@ -20,9 +20,9 @@ internal sealed class ReferenceNetwork
         _tensors = tensors;
     }
 
-    public int InputSize => _layers.First(l => l.Kind is "Dense" or "BatchNorm").In;
+    public int InputSize => _layers.First(l => l.IsSized).In;
 
-    public int OutputSize => _layers.Last(l => l.Kind is "Dense" or "BatchNorm").Out;
+    public int OutputSize => _layers.Last(l => l.IsSized).Out;
 
     public float[] Forward(float[] inputs)
     {
@@ -75,7 +75,21 @@ internal sealed class ReferenceNetwork
                 return x.Select((value, i) => ((value - m[i]) / Math.Sqrt(v[i] + (double)layer.Epsilon) * g[i]) + b[i]).ToArray();
             }
 
+            case "LayerNorm":
+            {
+                // nn.LayerNorm: mean and biased variance over the sample's features.
+                float[] g = _tensors[p + ".weight"], b = _tensors[p + ".bias"];
+                double mean = x.Average();
+                double variance = x.Select(v => (v - mean) * (v - mean)).Average();
+                double sigma = Math.Sqrt(variance + layer.Epsilon);
+                return x.Select((value, i) => ((value - mean) / sigma * g[i]) + b[i]).ToArray();
+            }
+
             case "Dropout": return x;
+            case "GELU": return x.Select(v => layer.Approximate == "tanh" ? Kernels.DoubleReference.GeluTanh(v) : Kernels.DoubleReference.Gelu(v)).ToArray();
+            case "SiLU": return x.Select(Kernels.DoubleReference.Silu).ToArray();
+            case "ELU": return x.Select(v => Kernels.DoubleReference.Elu(v, layer.Alpha)).ToArray();
+            case "Softplus": return x.Select(v => Kernels.DoubleReference.Softplus(v, layer.Beta, layer.Threshold)).ToArray();
             case "ReLU": return x.Select(v => v < 0 ? 0 : v).ToArray();
             case "LeakyReLU": return x.Select(v => v < 0 ? v * layer.Slope : v).ToArray();
             case "Sigmoid": return x.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
@@ -111,6 +125,23 @@ internal sealed class ReferenceNetwork
 /// <summary>A layer as the reference sees it: the attribute's meaning, written out by hand.</summary>
 internal sealed record RefLayer(string Kind, int In = 0, int Out = 0, bool Bias = true, float Epsilon = 1e-5f, float Slope = 0.01f, float P = 0f, string? Name = null)
 {
+    /// <summary>ELU's alpha.</summary>
+    public float Alpha { get; init; } = 1f;
+
+    /// <summary>Softplus's beta.</summary>
+    public float Beta { get; init; } = 1f;
+
+    /// <summary>Softplus's threshold.</summary>
+    public float Threshold { get; init; } = 20f;
+
+    /// <summary>GELU's approximation: null (exact) or "tanh".</summary>
+    public string? Approximate { get; init; }
+
+    /// <summary>Layers that state their width (the others take the width before them).</summary>
+    public bool IsSized => Kind is "Dense" or "BatchNorm" or "LayerNorm";
+
+    public static RefLayer LayerNorm(int features, float epsilon = 1e-5f, string? name = null) => new("LayerNorm", features, features, Epsilon: epsilon, Name: name);
+
     public static RefLayer Dense(int inputs, int outputs, bool bias = true, string? name = null) => new("Dense", inputs, outputs, bias, Name: name);
 
     public static RefLayer BatchNorm(int features, float epsilon = 1e-5f, string? name = null) => new("BatchNorm", features, features, Epsilon: epsilon, Name: name);
@@ -122,7 +153,11 @@ internal sealed record RefLayer(string Kind, int In = 0, int Out = 0, bool Bias 
     {
         "Dense" => $"Dense({In}, {Out}{(Bias ? string.Empty : ", Bias = false")}{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
         "BatchNorm" => $"BatchNorm({In}, Epsilon = {Epsilon.ToString("R", CultureInfo.InvariantCulture)}f{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
+        "LayerNorm" => $"LayerNorm({In}, Epsilon = {Epsilon.ToString("R", CultureInfo.InvariantCulture)}f{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
         "LeakyReLU" => $"LeakyReLU({Slope.ToString("R", CultureInfo.InvariantCulture)}f)",
+        "GELU" => Approximate is null ? "GELU" : $"GELU(Approximate = \"{Approximate}\")",
+        "ELU" => $"ELU({Alpha.ToString("R", CultureInfo.InvariantCulture)}f)",
+        "Softplus" => $"Softplus({Beta.ToString("R", CultureInfo.InvariantCulture)}f, {Threshold.ToString("R", CultureInfo.InvariantCulture)}f)",
         "Dropout" => $"Dropout({P.ToString("R", CultureInfo.InvariantCulture)}f)",
         _ => Kind,
     };
@@ -149,6 +184,11 @@ internal static class RandomWeights
                 {
                     tensors[p + ".bias"] = Enumerable.Range(0, layer.Out).Select(_ => Next(bound)).ToArray();
                 }
+            }
+            else if (layer.Kind == "LayerNorm")
+            {
+                tensors[p + ".weight"] = Enumerable.Range(0, layer.In).Select(_ => Next(0.5, offset: 1)).ToArray();
+                tensors[p + ".bias"] = Enumerable.Range(0, layer.In).Select(_ => Next(0.5)).ToArray();
             }
             else if (layer.Kind == "BatchNorm")
             {

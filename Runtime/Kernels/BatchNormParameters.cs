@@ -1,18 +1,40 @@
 using System;
+using System.ComponentModel;
 using StaticNet.Weights;
 
 namespace StaticNet.Kernels;
 
 /// <summary>
-/// The four tensors of a PyTorch <c>BatchNorm1d</c> and its ε, as read from a weights file.
+/// The four tensors of a PyTorch <c>BatchNorm1d</c> and its ε, as read from a weights file. Exists for generated code
+/// (hidden from IntelliSense); it may change between versions. Its values are only read, by the code that folds them.
 /// </summary>
-/// <param name="Weight">γ, (features).</param>
-/// <param name="Bias">β, (features).</param>
-/// <param name="RunningMean">(features).</param>
-/// <param name="RunningVar">(features).</param>
-/// <param name="Epsilon">Added to the variance before the square root.</param>
-public sealed record BatchNormParameters(float[] Weight, float[] Bias, float[] RunningMean, float[] RunningVar, float Epsilon)
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class BatchNormParameters
 {
+    internal BatchNormParameters(float[] weight, float[] bias, float[] runningMean, float[] runningVar, float epsilon)
+    {
+        Weight = weight;
+        Bias = bias;
+        RunningMean = runningMean;
+        RunningVar = runningVar;
+        Epsilon = epsilon;
+    }
+
+    /// <summary>γ, (features).</summary>
+    internal float[] Weight { get; }
+
+    /// <summary>β, (features).</summary>
+    internal float[] Bias { get; }
+
+    /// <summary>(features).</summary>
+    internal float[] RunningMean { get; }
+
+    /// <summary>(features).</summary>
+    internal float[] RunningVar { get; }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    internal float Epsilon { get; }
+
     /// <summary>Features per sample.</summary>
     public int Features => Weight.Length;
 
@@ -30,13 +52,15 @@ public sealed record BatchNormParameters(float[] Weight, float[] Bias, float[] R
             epsilon);
 
     /// <summary>γ[i] / √(var[i] + ε), in double.</summary>
-    public double Scale(int i) => Weight[i] / Math.Sqrt((double)RunningVar[i] + Epsilon);
+    internal double Scale(int i) => Weight[i] / Math.Sqrt((double)RunningVar[i] + Epsilon);
 }
 
 /// <summary>
 /// A batch normalisation that is not folded into a dense layer (it follows an activation, or starts the
-/// network), reduced at load to one fused multiply-add per value: y = x·scale + shift.
+/// network), reduced at load to one fused multiply-add per value: y = x·scale + shift. Exists for generated code
+/// (hidden from IntelliSense); immutable after <see cref="Create"/>, which is what lets one network serve many threads.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class BatchNormWeights
 {
     private BatchNormWeights(float[] scale, float[] shift)
@@ -49,10 +73,10 @@ public sealed class BatchNormWeights
     public int Features => Scale.Length;
 
     /// <summary>γ / √(var + ε), rounded once from double.</summary>
-    public float[] Scale { get; }
+    internal float[] Scale { get; }
 
     /// <summary>β − mean·γ / √(var + ε), rounded once from double.</summary>
-    public float[] Shift { get; }
+    internal float[] Shift { get; }
 
     /// <summary>Precomputes scale and shift from PyTorch's tensors.</summary>
     public static BatchNormWeights Create(BatchNormParameters parameters)

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -9,6 +10,7 @@ namespace StaticNet.Kernels;
 /// <summary>
 /// Element-wise layers that could not be fused into a dense layer's epilogue (an activation after another
 /// activation, or a batch normalisation that follows an activation or starts the network), applied in place.
+/// Exists for generated code, so it is hidden from IntelliSense and may change between versions.
 /// </summary>
 /// <remarks>
 /// Every element is computed on its own by the same IEEE operations on every path (an activation's scalar
@@ -16,6 +18,7 @@ namespace StaticNet.Kernels;
 /// The vector paths handle a partial last vector with masked loads and stores, never touching memory past
 /// the span.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ElementwiseKernel
 {
     /// <summary>values[i] = act(values[i]) for every element.</summary>

@@ -29,7 +29,7 @@ namespace StaticNet.Kernels;
 /// operations.
 /// </para>
 /// </remarks>
-public static class ErfKernel
+internal static class ErfKernel
 {
     /// <summary>Where the two polynomials meet.</summary>
     private const float Split = 1f;

@@ -19,7 +19,7 @@ namespace StaticNet.Kernels;
 /// scalar .NET (0) and x86 vector instructions (int.MinValue). The 2^n scaling is split into two factors so
 /// that n = 128 (x just under ln(float.MaxValue)) and results in the subnormal range are both reached.
 /// </remarks>
-public static class ExpKernel
+internal static class ExpKernel
 {
     // Beyond these the result is exactly +∞ or +0 (e^-103.98 is below the smallest subnormal / 2).
     private const float Overflow = 88.72283935546875f;

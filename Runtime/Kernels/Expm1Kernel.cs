@@ -24,7 +24,7 @@ namespace StaticNet.Kernels;
 /// of NaN NaN; large negative x gives exactly −1 and x above ln(float.MaxValue) gives +∞.
 /// </para>
 /// </remarks>
-public static class Expm1Kernel
+internal static class Expm1Kernel
 {
     private const float Ln2 = 0.6931472f;
 

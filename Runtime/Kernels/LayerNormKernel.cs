@@ -40,7 +40,7 @@ namespace StaticNet.Kernels;
 public static class LayerNormKernel
 {
     /// <summary>Partial sums used for the mean and the variance; fixed so that every path adds in the same order.</summary>
-    public const int Lanes = 16;
+    internal const int Lanes = 16;
 
     /// <summary>Normalises each row of <paramref name="features"/> values in place.</summary>
     /// <param name="values">Row-major rows, a whole number of them.</param>

@@ -24,7 +24,7 @@ namespace StaticNet.Kernels;
 /// NaN below −1 (−∞ included) and for NaN, +∞ at +∞.
 /// </para>
 /// </remarks>
-public static class Log1pKernel
+internal static class Log1pKernel
 {
     // m = 2^−k·u lands in [√2/2, √2): adding this to u's bits carries into the exponent exactly when u's
     // mantissa is at least √2's, and subtracting it back from the mantissa bits undoes it for m.

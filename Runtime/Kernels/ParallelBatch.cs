@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 
 namespace StaticNet.Kernels;
 
@@ -9,7 +10,9 @@ namespace StaticNet.Kernels;
 /// one hand-off per such layer), and a network without such layers shares 8–15 rows out in chunks of 4. Results are
 /// bit-identical to one thread (each output's arithmetic does not depend on which thread computes it). No allocation
 /// per call; see <see cref="RowWorkers"/> for how the work is handed over.
+/// Exists for generated code, so it is hidden from IntelliSense and may change between versions.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ParallelBatch
 {
     // Work below which a call stays on one thread: ~10 µs at one core's peak. Waking a worker and joining it

@@ -15,7 +15,7 @@ namespace StaticNet.Kernels;
 /// first share itself and waits for the rest. Only one parallel call runs at a time; a call that finds the
 /// workers busy, or whose batch is too small to repay waking them (a few microseconds), runs on its own thread.
 /// </remarks>
-public static class ParallelRows
+internal static class ParallelRows
 {
     // FMAs below which a call stays on one thread: ~0.2 ms of work at one core's peak, well above the cost of
     // waking a worker and joining it.

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -7,6 +8,7 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// Softmax over each row, in place, stable for logits of any size: e^(x − max) / Σ e^(x − max).
+/// Exists for generated code, so it is hidden from IntelliSense and may change between versions.
 /// </summary>
 /// <remarks>
 /// The canonical order that every path reproduces: the maximum by compare-and-select (NaN never becomes the
@@ -18,10 +20,11 @@ namespace StaticNet.Kernels;
 /// scalar order in the sign of a zero maximum; x − (+0) and x − (−0) are equal for every x ≠ ±0, and e^±0 = 1
 /// exactly, so no output can tell them apart.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SoftmaxKernel
 {
     /// <summary>Partial sums used for the total; fixed so that every path adds in the same order.</summary>
-    public const int Lanes = 16;
+    internal const int Lanes = 16;
 
     /// <summary>Applies softmax to each row of <paramref name="features"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
