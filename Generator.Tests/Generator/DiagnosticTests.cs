@@ -62,15 +62,17 @@ public sealed class DiagnosticTests
         Assert.Contains("NoWeights", d.Message);
     }
 
-    [Fact]
-    public void SNN005_batchnorm_width_mismatch_is_reported_on_the_batchnorm()
+    [Theory]
+    [InlineData("[Dense(8, 16), BatchNorm(15), ReLU]", "BatchNorm(15)")]
+    [InlineData("[Dense(8, 16), GELU, LayerNorm(15)]", "LayerNorm(15)")]
+    public void SNN005_normalisation_width_mismatch_is_reported_on_the_normalisation(string attributes, string located)
     {
-        var d = Single("""
+        var d = Single($$"""
             using StaticNet;
-            [Dense(8, 16), BatchNorm(15), ReLU]
+            {{attributes}}
             public partial class Net { }
             """, "SNN005");
-        Assert.Equal("BatchNorm(15)", d.Text);
+        Assert.Equal(located, d.Text);
         Assert.Contains("15", d.Message);
         Assert.Contains("16", d.Message);
     }
@@ -181,6 +183,11 @@ public sealed class DiagnosticTests
     [InlineData("[Dense(4, 8, Name = \"\"), Dense(8, 2)]", "Dense(4, 8, Name = \"\")", "non-empty")]
     [InlineData("[Dense(4, 8), LeakyReLU(float.PositiveInfinity)]", "LeakyReLU(float.PositiveInfinity)", "finite")]
     [InlineData("[Dense(4, 8), BatchNorm(8, Epsilon = -1f)]", "BatchNorm(8, Epsilon = -1f)", "Epsilon")]
+    [InlineData("[Dense(4, 8), LayerNorm(8, Epsilon = float.NaN)]", "LayerNorm(8, Epsilon = float.NaN)", "Epsilon")]
+    [InlineData("[Dense(4, 8), ELU(float.NaN)]", "ELU(float.NaN)", "alpha must be a finite number")]
+    [InlineData("[Dense(4, 8), Softplus(0f)]", "Softplus(0f)", "Beta must be greater than 0")]
+    [InlineData("[Dense(4, 8), Softplus(1f, float.PositiveInfinity)]", "Softplus(1f, float.PositiveInfinity)", "threshold must be a finite number")]
+    [InlineData("[Dense(4, 8), GELU(Approximate = \"fast\")]", "GELU(Approximate = \"fast\")", "\"none\" or \"tanh\"")]
     public void SNN012_invalid_options_are_reported_on_the_attribute(string attributes, string located, string message)
     {
         var d = Single($$"""
