@@ -205,6 +205,25 @@ public sealed class OnnxReaderTests
     }
 
     [Fact]
+    public void Memory_stays_proportional_to_the_file_for_a_graph_of_many_tiny_nodes()
+    {
+        var graph = new ProtoWriter();
+        for (int i = 0; i < 50_000; i++)
+        {
+            graph.Message(1, n => n.String(4, "R"));
+        }
+
+        byte[] model = new ProtoWriter().Bytes(7, graph.ToArray()).ToArray();
+        OnnxReader.Open(model); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int nodes = OnnxReader.Open(model).Nodes.Count;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(50_000, nodes);
+        Assert.True(allocated < (40L * model.Length) + (64 << 10), $"{allocated} bytes allocated for a {model.Length}-byte model");
+        Assert.Contains("has no op_type", Assert.Throws<InvalidDataException>(() => OnnxReader.Open(new ProtoWriter().Message(7, g => g.Bytes(1, [])).ToArray())).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Deep_nesting_in_fields_the_reader_does_not_descend_into_costs_nothing()
     {
         // 100,000 nested messages in an unknown model field and in a subgraph attribute: skipped by length, no recursion.

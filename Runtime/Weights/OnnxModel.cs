@@ -435,9 +435,10 @@ public sealed class OnnxModel
     private static OnnxNode ReadNode(ReadOnlySpan<byte> bytes, int offset, int index)
     {
         var reader = new ProtobufReader(bytes, offset, "NodeProto");
-        var inputs = new List<string>();
-        var outputs = new List<string>();
-        var attributes = new List<OnnxAttribute>();
+        // Allocated on first use: most nodes have no attributes, and a hostile file may hold many empty nodes.
+        List<string>? inputs = null;
+        List<string>? outputs = null;
+        List<OnnxAttribute>? attributes = null;
         string name = string.Empty;
         string opType = string.Empty;
         string domain = string.Empty;
@@ -458,10 +459,10 @@ public sealed class OnnxModel
             switch (field)
             {
                 case 1:
-                    inputs.Add(ReadString(ref reader));
+                    (inputs ??= []).Add(ReadString(ref reader));
                     break;
                 case 2:
-                    outputs.Add(ReadString(ref reader));
+                    (outputs ??= []).Add(ReadString(ref reader));
                     break;
                 case 3:
                     name = ReadString(ref reader);
@@ -471,7 +472,7 @@ public sealed class OnnxModel
                     break;
                 case 5:
                     ReadOnlySpan<byte> value = reader.ReadBytes(out int valueOffset);
-                    attributes.Add(ReadAttribute(value, valueOffset));
+                    (attributes ??= []).Add(ReadAttribute(value, valueOffset));
                     break;
                 case 7:
                     domain = ReadString(ref reader);
@@ -482,7 +483,13 @@ public sealed class OnnxModel
             }
         }
 
-        return new OnnxNode(index, opType, name, domain, inputs.ToArray(), outputs.ToArray(), attributes.ToArray());
+        // Every node names its operator: this also keeps a file of empty nodes from costing far more memory than its bytes.
+        if (opType.Length == 0)
+        {
+            throw new InvalidDataException($"Not a valid ONNX model: the NodeProto at byte {offset} has no op_type.");
+        }
+
+        return new OnnxNode(index, opType, name, domain, ToArray(inputs), ToArray(outputs), ToArray(attributes));
     }
 
     private static OnnxAttribute ReadAttribute(ReadOnlySpan<byte> bytes, int offset)
@@ -567,6 +574,11 @@ public sealed class OnnxModel
                     reader.Skip(wire);
                     break;
             }
+        }
+
+        if (name.Length == 0)
+        {
+            throw new InvalidDataException($"Not a valid ONNX model: the AttributeProto at byte {offset} has no name.");
         }
 
         return new OnnxAttribute(name, (OnnxAttributeType)(type != 0 ? type : inferred), floatValue, intValue, stringValue, floats.ToArray(), ints.ToArray(), tensor);
@@ -716,6 +728,8 @@ public sealed class OnnxModel
 
         return info;
     }
+
+    private static T[] ToArray<T>(List<T>? list) => list is null ? [] : list.ToArray();
 
     private static string ReadString(ref ProtobufReader reader) => Utf8(reader.ReadBytes(out _), ref reader);
 
