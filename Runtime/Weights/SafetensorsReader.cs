@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -25,7 +26,7 @@ namespace StaticNet.Weights;
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly ref struct SafetensorsReader
+public readonly ref struct SafetensorsReader : ITensorSource
 {
     /// <summary>The largest stream <see cref="ReadAllBytes(Stream)"/> accepts: the largest byte array .NET allows.</summary>
     public static readonly int MaxFileLength = Array.MaxLength;
@@ -65,6 +66,14 @@ public readonly ref struct SafetensorsReader
     {
         ArgumentNullException.ThrowIfNull(name);
         return Header.TryGetTensor(name, out _);
+    }
+
+    /// <inheritdoc/>
+    public bool TryGetShape(string name, [NotNullWhen(true)] out long[]? shape)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        shape = Header.TryGetTensor(name, out TensorEntry? entry) ? (long[])entry.Shape.Clone() : null;
+        return shape is not null;
     }
 
     /// <summary>
