@@ -71,6 +71,21 @@ internal static class DiagnosticDescriptors
         "Invalid layer option",
         "{0}: {1}");
 
+    public static readonly DiagnosticDescriptor MemberNameTaken = Error(
+        "SNN013",
+        "Member conflicts with a generated member",
+        "{0} conflicts with {1}, which StaticNet generates for the network '{2}'; {3}");
+
+    public static readonly DiagnosticDescriptor ClassNameTaken = Error(
+        "SNN014",
+        "Network class name conflicts with the generated code",
+        "The network class '{0}' has the name of {1}; rename the class");
+
+    public static readonly DiagnosticDescriptor BaseClassNotSupported = Error(
+        "SNN015",
+        "Network base class not supported",
+        "The network class '{0}' cannot derive from '{1}': {2}");
+
     public static readonly DiagnosticDescriptor WeightsFileNotFound = Error(
         "SNN020",
         "Weights file not found",
