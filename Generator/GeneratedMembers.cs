@@ -51,9 +51,9 @@ internal static class GeneratedMembers
     /// <summary>Names with a layer's position in them: <c>_layer3</c> is layer 3's weights, <c>Layer3Shape</c> its sizes.</summary>
     public static readonly IReadOnlyList<PerLayer> PerLayerPatterns = new[]
     {
-        new PerLayer("_layer", string.Empty, "the private weight fields _layer{N}"),
-        new PerLayer("Layer", "Shape", "the private structs Layer{N}Shape"),
-        new PerLayer("Layer", "Slope", "the private structs Layer{N}Slope"),
+        new PerLayer("_layer", string.Empty, "the private field _layer{N} (layer {N}'s weights)"),
+        new PerLayer("Layer", "Shape", "the private struct Layer{N}Shape (layer {N}'s sizes)"),
+        new PerLayer("Layer", "Slope", "the private struct Layer{N}Slope (layer {N}'s LeakyReLU slope)"),
     };
 
     /// <summary>The interface every network implements; the generated code implements all its members.</summary>

@@ -164,7 +164,7 @@ internal static class HostileDeclaration
         if (Hostile(Dimension.ClassName) && baseList.Contains("OtherNetwork", StringComparison.Ordinal))
         {
             // A class named like a namespace the generated code uses (StaticNet.Weights) breaks every network's
-            // generated code, the other network's too; SNN014 says so on the class. Keep one network per case.
+            // generated code, the other network's too; SNN014 says so on the class. Keep to one network then.
             baseList = " : global::Bases.Plain";
         }
 
@@ -227,6 +227,11 @@ internal static class HostileDeclaration
             sources.Add(Bases);
         }
 
+        if (baseList.Contains("Bases.OtherNetwork", StringComparison.Ordinal))
+        {
+            sources.Add("namespace Bases { [global::StaticNet.Dense(2, 2)] public partial class OtherNetwork { } }");
+        }
+
 
         // A second partial declaration: more members, or (hostile) more layers, which SNN010 reports.
         if (Hostile(Dimension.SecondDeclaration) || random.Next(5) == 0)
@@ -252,7 +257,6 @@ internal static class HostileDeclaration
             public abstract class WithAbstractForward { public abstract void Forward(System.ReadOnlySpan<float> x, System.Span<float> y); }
             public record PlainRecord;
             public record RecordWithArguments(int X);
-            [global::StaticNet.Dense(2, 2)] public partial class OtherNetwork { }
         }
         """;
 
