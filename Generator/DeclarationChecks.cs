@@ -18,9 +18,14 @@ namespace StaticNet.Generator;
 internal static class DeclarationChecks
 {
     /// <summary>Every problem with the declaration of <paramref name="type"/> that would break the generated code.</summary>
+    /// <param name="type">The network class.</param>
+    /// <param name="declaration">The declaration with the layer attributes; diagnostics about the class go on its name.</param>
+    /// <param name="model">The semantic model of <paramref name="declaration"/>'s tree.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
     public static List<DiagnosticInfo> Check(
-        INamedTypeSymbol type, TypeDeclarationSyntax declaration, Compilation compilation, CancellationToken cancellationToken)
+        INamedTypeSymbol type, TypeDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
+        Compilation compilation = model.Compilation;
         var diagnostics = new List<DiagnosticInfo>();
         LocationInfo? typeLocation = LocationInfo.From(declaration.Identifier.GetLocation());
         bool hasWeights = type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NetworkGenerator.WeightsAttributeName);
@@ -46,7 +51,7 @@ internal static class DeclarationChecks
         }
 
         CheckBaseClass(type, hasWeights, compilation, typeLocation, diagnostics, cancellationToken);
-        CheckVarType(type, declaration, compilation, typeLocation, diagnostics);
+        CheckVarType(type, declaration, model, typeLocation, diagnostics);
         return diagnostics;
     }
 
@@ -181,10 +186,9 @@ internal static class DeclarationChecks
     /// namespace or an enclosing one) would turn each into a declaration of that type.
     /// </summary>
     private static void CheckVarType(
-        INamedTypeSymbol type, TypeDeclarationSyntax declaration, Compilation compilation, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
+        INamedTypeSymbol type, TypeDeclarationSyntax declaration, SemanticModel model, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
     {
         int position = declaration.OpenBraceToken.IsMissing ? declaration.Identifier.SpanStart : declaration.OpenBraceToken.Span.End;
-        SemanticModel model = compilation.GetSemanticModel(declaration.SyntaxTree);
         var types = model.LookupNamespacesAndTypes(position, name: GeneratedMembers.ImplicitlyTypedLocal).OfType<INamedTypeSymbol>().ToList();
         if (type.Name == GeneratedMembers.ImplicitlyTypedLocal && !types.Contains(type, SymbolEqualityComparer.Default))
         {

@@ -46,6 +46,7 @@ internal static class GeneratedMembers
     {
         new Member("LoadEmbedded", "the LoadEmbedded method", new[] { new string[0] }),
         new Member("EmbeddedWeights", "the private property EmbeddedWeights"),
+        new Member("get_EmbeddedWeights", "the getter of the private property EmbeddedWeights"),
     };
 
     /// <summary>Names with a layer's position in them: <c>_layer3</c> is layer 3's weights, <c>Layer3Shape</c> its sizes.</summary>

@@ -88,7 +88,7 @@ public sealed partial class NetworkGenerator
         }
 
         // Names the generated code declares or relies on must be free (GeneratedMembers lists them).
-        diagnostics.AddRange(DeclarationChecks.Check(type, declaration, context.SemanticModel.Compilation, cancellationToken));
+        diagnostics.AddRange(DeclarationChecks.Check(type, declaration, context.SemanticModel, cancellationToken));
 
         var layers = ReadLayers(attributes, diagnostics);
         if (layers is not null)

@@ -256,6 +256,46 @@ public sealed class DeclarationCheckTests
             """).AssertCompilesCleanly();
     }
 
+    [Theory]
+    [InlineData("a&b.safetensors")]
+    [InlineData("<weights>.safetensors")]
+    [InlineData("it's \"quoted\".safetensors")]
+    [InlineData("*/ {0} \\ .safetensors")]
+    public void Weights_files_with_any_name_compile_with_documentation_checked(string fileName)
+    {
+        byte[] weights = SafetensorsWriter.Write([new("0.weight", [2, 4], new float[8]), new("0.bias", [2], new float[2])]);
+        string path = "/data/" + fileName;
+        var sidecar = new InMemoryAdditionalText(path + ".staticnet-weights.txt", $"staticnet-weights-v1\n{path}\n{System.Convert.ToBase64String(weights)}\n");
+        string literal = SymbolDisplay.FormatLiteral(fileName, quote: true);
+        GeneratorRun run = GeneratorHarness.Run(
+            OutputKind.DynamicallyLinkedLibrary,
+            GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose),
+            [$"using StaticNet;\n/// <summary>A network.</summary>\n[Weights({literal}), Dense(4, 2)]\npublic partial class Net {{ }}"],
+            sidecar);
+        run.AssertCompilesCleanly();
+        Assert.Contains("Net.Weights.g.cs", run.Sources.Keys);
+    }
+
+    [Fact]
+    public void Every_descriptor_is_in_the_readme_the_diagnostics_page_and_the_release_tracking()
+    {
+        string root = System.IO.Path.GetFullPath(System.IO.Path.Combine(ThisDirectory(), "..", ".."));
+        string readme = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "README.md"));
+        string page = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs", "diagnostics.md"));
+        string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "Generator", "AnalyzerReleases.Unshipped.md"));
+        var descriptors = typeof(NetworkGenerator).Assembly.GetType("StaticNet.Generator.Diagnostics.DiagnosticDescriptors")!
+            .GetFields()
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!);
+        Assert.All(descriptors, d =>
+        {
+            Assert.Contains($"| {d.Id} |", readme, System.StringComparison.Ordinal);
+            Assert.Contains($"## {d.Id}\n", page, System.StringComparison.Ordinal);
+            Assert.Contains($"{d.Id} | StaticNet | {d.DefaultSeverity} | {d.Title}", releases, System.StringComparison.Ordinal);
+        });
+    }
+
+    private static string ThisDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => System.IO.Path.GetDirectoryName(path)!;
+
     private static Located Single(string source, string id, int count = 1)
     {
         var run = GeneratorHarness.Run(source);
