@@ -119,9 +119,9 @@ internal static class HostileDeclaration
         .OrderBy(t => t.Name, StringComparer.Ordinal)
         .ToList();
 
-    /// <summary>Whether a source applies <paramref name="attribute"/> (by its short or full name, not as part of a longer one).</summary>
+    /// <summary>Whether a source applies <paramref name="attribute"/> in an attribute list, by its short or full name.</summary>
     public static bool Uses(string source, Type attribute)
-        => Regex.IsMatch(source, $@"(?<![\w""]){attribute.Name[..^"Attribute".Length]}(Attribute)?(?![\w""])");
+        => Regex.IsMatch(source, $@"(?<=[\[,]\s*(type:\s*)?(global::)?(StaticNet\.)?){attribute.Name[..^"Attribute".Length]}(Attribute)?(?=\s*[(,\]])");
 
     /// <summary>Every name the generated code declares, from the list the generator checks against (a separate test keeps it complete).</summary>
     private static readonly string[] GeneratedNames = GeneratedMembers.Fixed.Concat(GeneratedMembers.WithWeights).Select(m => m.Name)
