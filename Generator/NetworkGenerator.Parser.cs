@@ -73,6 +73,9 @@ public sealed partial class NetworkGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, typeLocation, type.Name, unsupported));
         }
 
+        // Names the generated code declares or relies on must be free (GeneratedMembers lists them).
+        diagnostics.AddRange(DeclarationChecks.Check(type, declaration, context.SemanticModel, cancellationToken));
+
         var layers = ReadLayers(attributes, diagnostics);
         if (layers is not null)
         {
@@ -175,9 +178,12 @@ public sealed partial class NetworkGenerator
     private static bool IsIdentifierPath(string name)
         => name.Length > 0 && name.Split('.').All(part => SyntaxFacts.IsValidIdentifier(part));
 
-    /// <summary><c>class @class</c> is legal C#; the generated declaration must keep the @.</summary>
+    /// <summary>
+    /// <c>class @class</c> is legal C#; the generated declaration must keep the @. Contextual keywords get one too:
+    /// <c>public static file Load(…)</c> would read <c>file</c> as a modifier, <c>@file</c> is the class.
+    /// </summary>
     private static string EscapeKeyword(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string? DescribeUnsupportedType(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {
@@ -333,10 +339,9 @@ public sealed partial class NetworkGenerator
         {
             LayerSpec layer = layers[i];
             LocationInfo? location = LocationInfo.From(attributes[i].Syntax);
-            if (layer.Name is { } name && (name.Length == 0 || name.Trim().Length != name.Length))
+            if (layer.Name is { } name && DeclarationChecks.DescribeInvalidName(name) is { } invalid)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.InvalidOption, location, layer.Display, $"Name \"{name}\" must be non-empty and have no surrounding spaces"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, location, layer.Display, invalid));
                 continue;
             }
 

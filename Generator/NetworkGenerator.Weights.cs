@@ -182,11 +182,11 @@ public sealed partial class NetworkGenerator
 
         using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
         {
-            w.Line($"/// <summary>Builds the network from the weights embedded at compile time from <c>{weights.FileName}</c>; reads no file.</summary>");
+            w.Line($"/// <summary>Builds the network from the weights embedded at compile time from <c>{XmlEscape(weights.FileName)}</c>; reads no file.</summary>");
             w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The embedded data was altered after compilation.</exception>");
             w.Line($"public static {spec.TypeName} LoadEmbedded() => Load(global::StaticNet.Weights.EmbeddedWeights.Decode(EmbeddedWeights));");
             w.Line();
-            w.Line($"/// <summary>The bytes of <c>{weights.FileName}</c> in base64, checked against the layers when this file was generated.</summary>");
+            w.Line($"/// <summary>The bytes of <c>{XmlEscape(weights.FileName)}</c> in base64, checked against the layers when this file was generated.</summary>");
             w.Line($"private static global::System.ReadOnlySpan<byte> EmbeddedWeights => \"{weights.Base64}\"u8;");
         }
 

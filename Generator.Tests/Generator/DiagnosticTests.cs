@@ -180,7 +180,7 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("[Dense(4, 8, Name = \"fc\"), Dense(8, 2, Name = \"fc\")]", "Dense(8, 2, Name = \"fc\")", "fc.*")]
-    [InlineData("[Dense(4, 8, Name = \"\"), Dense(8, 2)]", "Dense(4, 8, Name = \"\")", "non-empty")]
+    [InlineData("[Dense(4, 8, Name = \"\"), Dense(8, 2)]", "Dense(4, 8, Name = \"\")", "must not be empty")]
     [InlineData("[Dense(4, 8), LeakyReLU(float.PositiveInfinity)]", "LeakyReLU(float.PositiveInfinity)", "finite")]
     [InlineData("[Dense(4, 8), BatchNorm(8, Epsilon = -1f)]", "BatchNorm(8, Epsilon = -1f)", "Epsilon")]
     [InlineData("[Dense(4, 8), LayerNorm(8, Epsilon = float.NaN)]", "LayerNorm(8, Epsilon = float.NaN)", "Epsilon")]

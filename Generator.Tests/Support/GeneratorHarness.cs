@@ -30,17 +30,30 @@ internal static class GeneratorHarness
         => CreateCompilation(OutputKind.DynamicallyLinkedLibrary, sources);
 
     public static CSharpCompilation CreateCompilation(OutputKind kind, params string[] sources)
-        => CSharpCompilation.Create(
-            "UserAssembly",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: i == 0 ? "Network.cs" : $"Network{i}.cs")),
-            References.Value,
-            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+        => CreateCompilation(kind, ParseOptions, sources);
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null)
+    public static CSharpCompilation CreateCompilation(OutputKind kind, CSharpParseOptions parseOptions, params string[] sources)
+        => EmptyCompilations[kind].Value.AddSyntaxTrees(
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: i == 0 ? "Network.cs" : $"Network{i}.cs")));
+
+    // One compilation per output kind; compilations made from it by adding trees share its reference manager, so the
+    // ~170 references are bound once (a new compilation from scratch binds them all again, most of the cost of a
+    // small test compilation). Nothing is asked of it directly: that would compute its declaration state, which trees
+    // added later then fail to join (ReplaceSyntaxTree no longer finds them).
+    private static readonly Dictionary<OutputKind, Lazy<CSharpCompilation>> EmptyCompilations =
+        new[] { OutputKind.DynamicallyLinkedLibrary, OutputKind.ConsoleApplication }.ToDictionary(
+            kind => kind,
+            kind => new Lazy<CSharpCompilation>(() => CSharpCompilation.Create(
+                "UserAssembly",
+                syntaxTrees: null,
+                References.Value,
+                new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable))));
+
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null, CSharpParseOptions? parseOptions = null)
         => CSharpGeneratorDriver.Create(
             new[] { new NetworkGenerator().AsSourceGenerator() },
             additionalTexts,
-            ParseOptions,
+            parseOptions ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static GeneratorRun Run(string source, params AdditionalText[] additionalTexts)
@@ -50,9 +63,13 @@ internal static class GeneratorHarness
         => Run(OutputKind.DynamicallyLinkedLibrary, sources, additionalTexts);
 
     public static GeneratorRun Run(OutputKind kind, string[] sources, params AdditionalText[] additionalTexts)
+        => Run(kind, ParseOptions, sources, additionalTexts);
+
+    /// <summary>Runs with other parse options, e.g. <see cref="DocumentationMode.Diagnose"/> to check the generated XML docs too.</summary>
+    public static GeneratorRun Run(OutputKind kind, CSharpParseOptions parseOptions, string[] sources, params AdditionalText[] additionalTexts)
     {
-        CSharpCompilation compilation = CreateCompilation(kind, sources);
-        GeneratorDriver driver = CreateDriver(additionalTexts)
+        CSharpCompilation compilation = CreateCompilation(kind, parseOptions, sources);
+        GeneratorDriver driver = CreateDriver(additionalTexts, parseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         if (result.Exception is not null)

@@ -33,7 +33,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor BatchNormWidth = Error(
         "SNN005",
-        "BatchNorm width does not match its input",
+        "Normalisation width does not match its input",
         "{0} normalises {1} features, but the layer before it produces {2}");
 
     public static readonly DiagnosticDescriptor DropoutProbability = Error(
@@ -70,6 +70,21 @@ internal static class DiagnosticDescriptors
         "SNN012",
         "Invalid layer option",
         "{0}: {1}");
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = Error(
+        "SNN013",
+        "Member conflicts with a generated member",
+        "{0} conflicts with {1}, which StaticNet generates for the network '{2}'; {3}");
+
+    public static readonly DiagnosticDescriptor ClassNameTaken = Error(
+        "SNN014",
+        "Network class name conflicts with the generated code",
+        "The network class '{0}' has the name of {1}; rename the class");
+
+    public static readonly DiagnosticDescriptor BaseClassNotSupported = Error(
+        "SNN015",
+        "Network base class not supported",
+        "The network class '{0}' cannot derive from '{1}': {2}");
 
     public static readonly DiagnosticDescriptor WeightsFileNotFound = Error(
         "SNN020",

@@ -28,33 +28,51 @@ internal sealed record ActivationFunction(string Attribute, string RuntimeType, 
 
 /// <summary>
 /// Every element-wise activation layer: after a producer it runs in the producer's epilogue while the values are in
-/// registers; elsewhere in place. Adding one is a field and an entry in <see cref="Kinds"/> here, and one
-/// <c>IActivation</c> struct in the runtime.
+/// registers; elsewhere in place. Adding one is its function, its kind and their entries in <see cref="Functions"/> and
+/// <see cref="Kinds"/>, all here, and one <c>IActivation</c> struct in the runtime.
 /// </summary>
 internal sealed record ActivationLayer(int Position, string? Name, ActivationFunction Function, EquatableArray<float> Arguments) : LayerSpec(Position, Name)
 {
-    public static readonly LayerKind ReLU = Simple(new ActivationFunction("ReLU", "ReLUActivation"));
+    private static readonly ActivationFunction ReLUFunction = new("ReLU", "ReLUActivation");
 
-    public static readonly LayerKind LeakyReLU = Simple(new ActivationFunction("LeakyReLU", "LeakyReLUActivation", "Slope"));
+    private static readonly ActivationFunction LeakyReLUFunction = new("LeakyReLU", "LeakyReLUActivation", "Slope");
 
-    public static readonly LayerKind Sigmoid = Simple(new ActivationFunction("Sigmoid", "SigmoidActivation"));
+    private static readonly ActivationFunction SigmoidFunction = new("Sigmoid", "SigmoidActivation");
 
-    public static readonly LayerKind Tanh = Simple(new ActivationFunction("Tanh", "TanhActivation"));
+    private static readonly ActivationFunction TanhFunction = new("Tanh", "TanhActivation");
 
-    public static readonly LayerKind SiLU = Simple(new ActivationFunction("SiLU", "SiLUActivation"));
+    private static readonly ActivationFunction SiLUFunction = new("SiLU", "SiLUActivation");
 
-    public static readonly LayerKind ELU = Simple(new ActivationFunction("ELU", "EluActivation", "Alpha"));
+    private static readonly ActivationFunction ELUFunction = new("ELU", "EluActivation", "Alpha");
 
-    public static readonly LayerKind Softplus = Simple(new ActivationFunction("Softplus", "SoftplusActivation", "Beta", "Threshold")
+    private static readonly ActivationFunction SoftplusFunction = new("Softplus", "SoftplusActivation", "Beta", "Threshold")
     {
         Check = static values => values[0] > 0f ? null : "Beta must be greater than 0",
-    });
+    };
 
     /// <summary>GELU with PyTorch's exact (erf) form.</summary>
-    internal static readonly ActivationFunction GeluErf = new("GELU", "GeluActivation");
+    private static readonly ActivationFunction GeluErf = new("GELU", "GeluActivation");
 
     /// <summary>GELU with <c>approximate='tanh'</c>.</summary>
-    internal static readonly ActivationFunction GeluTanh = new("GELU", "GeluTanhActivation");
+    private static readonly ActivationFunction GeluTanh = new("GELU", "GeluTanhActivation");
+
+    /// <summary>Every activation function; the generated names of their parameters' constants come from here too.</summary>
+    public static readonly ImmutableArray<ActivationFunction> Functions = ImmutableArray.Create(
+        ReLUFunction, LeakyReLUFunction, SigmoidFunction, TanhFunction, GeluErf, GeluTanh, SiLUFunction, ELUFunction, SoftplusFunction);
+
+    public static readonly LayerKind ReLU = Simple(ReLUFunction);
+
+    public static readonly LayerKind LeakyReLU = Simple(LeakyReLUFunction);
+
+    public static readonly LayerKind Sigmoid = Simple(SigmoidFunction);
+
+    public static readonly LayerKind Tanh = Simple(TanhFunction);
+
+    public static readonly LayerKind SiLU = Simple(SiLUFunction);
+
+    public static readonly LayerKind ELU = Simple(ELUFunction);
+
+    public static readonly LayerKind Softplus = Simple(SoftplusFunction);
 
     /// <summary><c>[GELU]</c> or <c>[GELU(Approximate = "tanh")]</c>: one attribute, two functions, as in <c>nn.GELU</c>.</summary>
     public static readonly LayerKind GELU = new("StaticNet.GELUAttribute", static (args, position)
