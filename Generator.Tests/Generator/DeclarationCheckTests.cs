@@ -29,7 +29,7 @@ public sealed class DeclarationCheckTests
     [InlineData("public static int Load(byte[] bytes) => 0;", "Load", "byte[]")]
     [InlineData("public void Load(object o) { }", "Load", "byte[]")]
     [InlineData("[System.Runtime.CompilerServices.IndexerName(\"Forward\")] public int this[int i] => i;", "this", "the Forward methods")]
-    [InlineData("static int StaticNet.INetwork.InputFeatures => 1;", "InputFeatures", "StaticNet.INetwork")]
+    [InlineData("static int StaticNet.INetwork.InputSize => 1;", "InputSize", "StaticNet.INetwork")]
     [InlineData("Net(StaticNet.Kernels.DenseWeights weights) { }", "Net", "constructor")]
     [InlineData("public Net() { }", "Net", "built by Load")]
     public void SNN013_a_member_with_a_generated_name_is_reported_on_the_member(string member, string located, string message)

@@ -333,7 +333,7 @@ internal static class HostileDeclaration
             7 => "    public void Forward(System.ReadOnlySpan<float> a, System.Span<float> b) { }",
             8 => "    public int Forward(in Input x) => 0;",
             9 => Pick(random, ["    public static int Load(byte[] b) => 0;", "    public void Load(object o) { }", "    public static void Load<T>(T t) { }", "    public static int Load(string path) => 0;"]),
-            10 => "    static int global::StaticNet.INetwork.InputFeatures => 1;",
+            10 => "    static int global::StaticNet.INetwork.InputSize => 1;",
             11 => $"    {className}(global::StaticNet.Kernels.DenseWeights w) {{ }}",
             12 => $"    public {className}() {{ }}",
             _ => "    [System.Runtime.CompilerServices.IndexerName(\"Forward\")] public int this[int i] => i;",
