@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using StaticNet.Generator.Emit;
-using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator;
@@ -117,8 +116,8 @@ public sealed partial class NetworkGenerator
         {
             switch (step)
             {
-                case ForwardPlan.DenseStep dense:
-                    parameters.Add(($"{Kernels}.DenseWeights", $"layer{dense.Dense.Position}", dense.FieldName));
+                case ForwardPlan.ProducerStep producer:
+                    parameters.Add((producer.Producer.ProducerWeightsType, $"layer{producer.Producer.Position}", producer.FieldName));
                     break;
                 case ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (type, _) } inPlace:
                     parameters.Add((type, $"layer{inPlace.Layer.Position}", inPlace.FieldName));
@@ -168,29 +167,12 @@ public sealed partial class NetworkGenerator
             var arguments = new List<string>();
             foreach (ForwardPlan.Step step in plan.Steps)
             {
-                if (step is ForwardPlan.DenseStep dense)
+                if (step is ForwardPlan.ProducerStep producer)
                 {
-                    DenseLayer d = dense.Dense;
-                    string prefix = d.TensorPrefix;
-                    string weight = $"file.ReadTensor({Literals.String(prefix + ".weight")}, {d.Outputs}, {d.Inputs})";
-                    string bias = d.HasBias ? $"file.ReadTensor({Literals.String(prefix + ".bias")}, {d.Outputs})" : "default";
-                    string local = $"layer{d.Position}";
-                    if (dense.BatchNorm is { } bn)
+                    string local = $"layer{producer.Producer.Position}";
+                    foreach (string line in producer.Producer.LoadProducer(local, producer.Folded))
                     {
-                        w.Line($"// Layer {d.Position}, {d.Display}, with layer {bn.Position}, {bn.Display}, folded into its weights.");
-                        w.Line($"var {local} = {Kernels}.DenseWeights.PackWithBatchNorm(");
-                        w.Line($"    {weight},");
-                        w.Line($"    {bias},");
-                        w.Line($"    inputs: {d.Inputs}, outputs: {d.Outputs},");
-                        w.Line($"    {bn.ReadParameters});");
-                    }
-                    else
-                    {
-                        w.Line($"// Layer {d.Position}, {d.Display}.");
-                        w.Line($"var {local} = {Kernels}.DenseWeights.Pack(");
-                        w.Line($"    {weight},");
-                        w.Line($"    {bias},");
-                        w.Line($"    inputs: {d.Inputs}, outputs: {d.Outputs});");
+                        w.Line(line);
                     }
 
                     arguments.Add(local);
@@ -296,12 +278,9 @@ public sealed partial class NetworkGenerator
 
                 switch (step)
                 {
-                    case ForwardPlan.DenseStep dense:
+                    case ForwardPlan.ProducerStep producer:
                         // Only a layer reading the block's input can prefetch the next block's.
-                        string upcoming = step.Source == "x" ? ", upcoming" : string.Empty;
-                        w.Line(dense.Activation is SoftmaxLayer
-                            ? $"{Kernels}.DenseKernel.ForwardSoftmax<{dense.ShapeName}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});"
-                            : $"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {ActivationType(dense.Activation)}>({step.Source}, {step.Target}, rows, {dense.FieldName}{upcoming});");
+                        w.Line(producer.Producer.ProducerCall(step.Source, step.Target, "rows", producer.FieldName, producer.Epilogue, prefetch: step.Source == "x"));
                         break;
                     case ForwardPlan.InPlaceStep inPlace:
                         w.Line(inPlace.Layer.ApplyInPlace(step.Target, inPlace.FieldName));
@@ -336,16 +315,16 @@ public sealed partial class NetworkGenerator
             {
                 w.Line();
                 w.Line($"// {DescribeStep(step)}");
-                if (step is ForwardPlan.DenseStep dense)
+                if (step is ForwardPlan.ProducerStep producer)
                 {
-                    DenseLayer d = dense.Dense;
-                    LayerSpec last = (LayerSpec?)dense.BatchNorm ?? d;
-                    string label = d.Display + (dense.BatchNorm is { } bn ? " + " + bn.Display : string.Empty);
-                    w.Line($"float[] layer{d.Position} = new float[batch * {d.Outputs}];");
-                    w.Line($"{Kernels}.DenseKernel.Forward<{dense.ShapeName}, {Kernels}.IdentityActivation>(values, layer{d.Position}, batch, {dense.FieldName});");
-                    w.Line($"observer(new global::StaticNet.LayerActivation({d.Position}, {last.Position}, {Literals.String(label)}, batch, {d.Outputs}, layer{d.Position}));");
+                    LayerSpec d = producer.Producer;
+                    LayerSpec last = producer.Folded ?? d;
+                    string label = d.Display + (producer.Folded is { } folded ? " + " + folded.Display : string.Empty);
+                    w.Line($"float[] layer{d.Position} = new float[batch * {d.Output.Size}];");
+                    w.Line(d.ProducerCall("values", $"layer{d.Position}", "batch", producer.FieldName, epilogue: null, prefetch: false));
+                    w.Line($"observer(new global::StaticNet.LayerActivation({d.Position}, {last.Position}, {Literals.String(label)}, batch, {d.Output.Size}, layer{d.Position}));");
                     w.Line($"values = layer{d.Position};");
-                    if (dense.Activation is { } activation)
+                    if (producer.Epilogue is { } activation)
                     {
                         EmitInspectInPlace(w, activation, activation.ApplyInPlace($"layer{activation.Position}", field: string.Empty));
                     }
@@ -377,7 +356,7 @@ public sealed partial class NetworkGenerator
         // Sizes as types: the kernels are generic over these, so the JIT compiles each layer's kernel with
         // its sizes as constants (fixed trip counts, no shape branches at run time).
         // Producers' shapes first, then the other layers' constants.
-        var members = plan.DenseSteps.SelectMany(step => step.Dense.TypeMembers())
+        var members = plan.ProducerSteps.SelectMany(step => step.Producer.TypeMembers())
             .Concat(network.Layers.Where(l => l.Role != LayerRole.Producer).SelectMany(l => l.TypeMembers()))
             .ToList();
         for (int i = 0; i < members.Count; i++)
@@ -390,18 +369,11 @@ public sealed partial class NetworkGenerator
         }
     }
 
-    private static string ActivationType(LayerSpec? activation) => activation switch
-    {
-        null => $"{Kernels}.IdentityActivation",
-        ActivationLayer function => function.ActivationType,
-        _ => throw new System.ArgumentOutOfRangeException(nameof(activation), activation.Display, "not an element-wise activation"),
-    };
-
     private static string DescribeStep(ForwardPlan.Step step) => step switch
     {
-        ForwardPlan.DenseStep d => $"layer {d.Dense.Position} {d.Dense.Display}"
-            + (d.BatchNorm is { } bn ? $" + {bn.Position} {bn.Display} (folded)" : string.Empty)
-            + (d.Activation is { } a ? $" + {a.Position} {a.Display}" : string.Empty),
+        ForwardPlan.ProducerStep p => $"layer {p.Producer.Position} {p.Producer.Display}"
+            + (p.Folded is { } folded ? $" + {folded.Position} {folded.Display} (folded)" : string.Empty)
+            + (p.Epilogue is { } a ? $" + {a.Position} {a.Display}" : string.Empty),
         ForwardPlan.InPlaceStep s => $"layer {s.Layer.Position} {s.Layer.Display} (in place)",
         _ => step.ToString(),
     };

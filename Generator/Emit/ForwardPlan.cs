@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator.Emit;
@@ -11,9 +10,10 @@ namespace StaticNet.Generator.Emit;
 /// which buffers hold the activations between them, and how many rows go through all layers together.
 /// </summary>
 /// <remarks>
-/// Fusion rules, in declaration order, by each layer's <see cref="LayerRole"/>: identities (Dropout) disappear. A Dense
-/// takes with it a BatchNorm right after it (folded into its weights at load) and then one element-wise activation or
-/// a Softmax (applied in the kernel's epilogue while results are in registers). Anything else runs in place on
+/// Fusion rules, in declaration order, by each layer's <see cref="LayerRole"/>: identities (Dropout) disappear. A
+/// producer takes with it the layer right after it if it folds it (a Dense: a BatchNorm, into its weights at load) and
+/// then one it takes as its epilogue (a Dense: an element-wise activation or a Softmax, applied while results are in
+/// registers); the producer's spec decides (<see cref="LayerSpec.Folds"/>, <see cref="LayerSpec.TakesEpilogue"/>). Anything else runs in place on
 /// the buffer it follows: a BatchNorm that is not after a Dense, a LayerNorm, a second activation, a Softmax after one.
 /// Rows go through the whole network a block at a time, so each block's activations stay in L1/L2 between
 /// layers instead of making one pass over the whole batch per layer.
@@ -60,7 +60,7 @@ internal sealed class ForwardPlan
 
     public int ScratchFloatsPerRow => Buffers.Sum(b => b.Width);
 
-    public IEnumerable<DenseStep> DenseSteps => Steps.OfType<DenseStep>();
+    public IEnumerable<ProducerStep> ProducerSteps => Steps.OfType<ProducerStep>();
 
     public static ForwardPlan Create(NetworkSpec network)
     {
@@ -68,18 +68,14 @@ internal sealed class ForwardPlan
         var layers = network.Layers.Where(l => l.Role != LayerRole.Identity).ToList();
         for (int i = 0; i < layers.Count; i++)
         {
-            if (layers[i] is DenseLayer dense)
+            LayerSpec layer = layers[i];
+            if (layer.Role == LayerRole.Producer)
             {
-                // A BatchNorm right after folds into the weights; then one activation or a softmax runs in the epilogue
-                // (DenseKernel.ForwardSoftmax for the softmax).
-                BatchNormLayer? batchNorm = i + 1 < layers.Count ? layers[i + 1] as BatchNormLayer : null;
-                if (batchNorm is not null)
-                {
-                    i++;
-                }
-
-                LayerSpec? epilogue = i + 1 < layers.Count && layers[i + 1].Role is LayerRole.Activation or LayerRole.Softmax ? layers[++i] : null;
-                steps.Add(new DenseStep(dense, batchNorm, epilogue));
+                // What the producer takes with it: a layer folded into its weights (BatchNorm after Dense), then one
+                // that runs in its epilogue (an activation or softmax).
+                LayerSpec? folded = i + 1 < layers.Count && layer.Folds(layers[i + 1]) ? layers[++i] : null;
+                LayerSpec? epilogue = i + 1 < layers.Count && layer.TakesEpilogue(layers[i + 1]) ? layers[++i] : null;
+                steps.Add(new ProducerStep(layer, folded, epilogue));
             }
             else
             {
@@ -87,22 +83,23 @@ internal sealed class ForwardPlan
             }
         }
 
-        // Assign buffers: the input is read-only and the last Dense writes straight into the caller's output.
+        // Assign buffers: the input is read-only and the last producer writes straight into the caller's output.
         var buffers = new List<Buffer>();
         string current = "x";
-        DenseStep lastDense = steps.OfType<DenseStep>().Last();
+        ProducerStep lastProducer = steps.OfType<ProducerStep>().Last();
         foreach (Step step in steps)
         {
-            if (step is DenseStep dense)
+            if (step is ProducerStep producer)
             {
                 step.Source = current;
-                if (ReferenceEquals(dense, lastDense))
+                if (ReferenceEquals(producer, lastProducer))
                 {
                     current = "y";
                 }
                 else
                 {
-                    var buffer = new Buffer($"layer{dense.Dense.Position}Output", dense.Dense.Outputs, $"the output of layer {dense.Dense.Position}, {dense.Dense.Display}");
+                    LayerSpec p = producer.Producer;
+                    var buffer = new Buffer($"layer{p.Position}Output", (int)p.Output.Size, $"the output of layer {p.Position}, {p.Display}");
                     buffers.Add(buffer);
                     current = buffer.Name;
                 }
@@ -143,26 +140,25 @@ internal sealed class ForwardPlan
         public bool CopiesInput { get; set; }
     }
 
-    /// <summary>One kernel call: a Dense, maybe with a BatchNorm folded in, maybe with an activation (or softmax) in its epilogue.</summary>
-    internal sealed class DenseStep : Step
+    /// <summary>One kernel call: a producer (Dense), maybe with a layer folded into its weights, maybe with one in its epilogue.</summary>
+    internal sealed class ProducerStep : Step
     {
-        public DenseStep(DenseLayer dense, BatchNormLayer? batchNorm, LayerSpec? activation)
+        public ProducerStep(LayerSpec producer, LayerSpec? folded, LayerSpec? epilogue)
         {
-            Dense = dense;
-            BatchNorm = batchNorm;
-            Activation = activation;
+            Producer = producer;
+            Folded = folded;
+            Epilogue = epilogue;
         }
 
-        public DenseLayer Dense { get; }
+        public LayerSpec Producer { get; }
 
-        public BatchNormLayer? BatchNorm { get; }
+        /// <summary>A layer folded into the producer's weights at load (a BatchNorm after a Dense), or null.</summary>
+        public LayerSpec? Folded { get; }
 
-        /// <summary>An <see cref="ActivationLayer"/> or a <see cref="SoftmaxLayer"/>, or null.</summary>
-        public LayerSpec? Activation { get; }
+        /// <summary>A layer applied in the producer's epilogue (an activation or a softmax), or null.</summary>
+        public LayerSpec? Epilogue { get; }
 
-        public string FieldName => $"_layer{Dense.Position}";
-
-        public string ShapeName => Dense.ShapeName;
+        public string FieldName => $"_layer{Producer.Position}";
     }
 
     /// <summary>A layer applied in place: a BatchNorm not after a Dense, a LayerNorm, an unfused activation, or Softmax.</summary>

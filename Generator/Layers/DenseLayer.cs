@@ -56,6 +56,44 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
                 ? null
                 : LayerProblem.Create(DiagnosticDescriptors.SizesDoNotChain, Display, Literals.Int(Inputs), input.Describe));
 
+    public override bool Folds(LayerSpec next) => next is BatchNormLayer;
+
+    public override bool TakesEpilogue(LayerSpec next) => next.Role is LayerRole.Activation or LayerRole.Softmax;
+
+    public override string ProducerWeightsType => $"{Emit.Names.Kernels}.DenseWeights";
+
+    public override IEnumerable<string> LoadProducer(string local, LayerSpec? folded)
+    {
+        string weight = $"file.ReadTensor({Literals.String(TensorPrefix + ".weight")}, {Outputs}, {Inputs})";
+        string bias = HasBias ? $"file.ReadTensor({Literals.String(TensorPrefix + ".bias")}, {Outputs})" : "default";
+        if (folded is BatchNormLayer bn)
+        {
+            yield return $"// Layer {Position}, {Display}, with layer {bn.Position}, {bn.Display}, folded into its weights.";
+            yield return $"var {local} = {Emit.Names.Kernels}.DenseWeights.PackWithBatchNorm(";
+            yield return $"    {weight},";
+            yield return $"    {bias},";
+            yield return $"    inputs: {Inputs}, outputs: {Outputs},";
+            yield return $"    {bn.ReadParameters});";
+        }
+        else
+        {
+            yield return $"// Layer {Position}, {Display}.";
+            yield return $"var {local} = {Emit.Names.Kernels}.DenseWeights.Pack(";
+            yield return $"    {weight},";
+            yield return $"    {bias},";
+            yield return $"    inputs: {Inputs}, outputs: {Outputs});";
+        }
+    }
+
+    /// <remarks>A softmax epilogue is <c>DenseKernel.ForwardSoftmax</c>; an activation is the kernel's type argument.</remarks>
+    public override string ProducerCall(string source, string target, string rows, string field, LayerSpec? epilogue, bool prefetch)
+    {
+        string upcoming = prefetch ? ", upcoming" : string.Empty;
+        return epilogue is SoftmaxLayer
+            ? $"{Emit.Names.Kernels}.DenseKernel.ForwardSoftmax<{ShapeName}>({source}, {target}, {rows}, {field}{upcoming});"
+            : $"{Emit.Names.Kernels}.DenseKernel.Forward<{ShapeName}, {(epilogue as ActivationLayer)?.ActivationType ?? $"{Emit.Names.Kernels}.IdentityActivation"}>({source}, {target}, {rows}, {field}{upcoming});";
+    }
+
     /// <summary>The generated struct that carries this layer's sizes to the kernel as constants.</summary>
     public string ShapeName => $"Layer{Position}Shape";
 

@@ -99,6 +99,27 @@ internal abstract record LayerSpec(int Position, string? Name)
     /// <summary>For layers that keep a run-time object of their own (BatchNorm, LayerNorm): its type and how Load builds it from <c>file</c>.</summary>
     public virtual (string Type, string Create)? RuntimeWeights => null;
 
+    /// <summary>Producers: whether <paramref name="next"/> is folded into this layer's weights at load (BatchNorm after Dense).</summary>
+    public virtual bool Folds(LayerSpec next) => false;
+
+    /// <summary>Producers: whether <paramref name="next"/> runs in this layer's kernel epilogue (an activation or softmax after Dense).</summary>
+    public virtual bool TakesEpilogue(LayerSpec next) => false;
+
+    /// <summary>Producers: the run-time type of the packed weights <c>Load</c> builds.</summary>
+    public virtual string ProducerWeightsType => throw new System.NotSupportedException($"{Display} is not a producer");
+
+    /// <summary>Producers: the lines of <c>Load</c> that read and pack this layer's weights (with <paramref name="folded"/>) into <paramref name="local"/>.</summary>
+    public virtual IEnumerable<string> LoadProducer(string local, LayerSpec? folded)
+        => throw new System.NotSupportedException($"{Display} is not a producer");
+
+    /// <summary>
+    /// Producers: the kernel call that reads <paramref name="source"/> and writes <paramref name="target"/> for
+    /// <paramref name="rows"/> rows, with <paramref name="epilogue"/> applied in its epilogue (null: none) and, when
+    /// <paramref name="prefetch"/>, the next block's input prefetched.
+    /// </summary>
+    public virtual string ProducerCall(string source, string target, string rows, string field, LayerSpec? epilogue, bool prefetch)
+        => throw new System.NotSupportedException($"{Display} is not a producer");
+
     /// <summary>Types the generated class declares for this layer (constants as types, for the kernels' generic arguments).</summary>
     public virtual IEnumerable<string> TypeMembers() => Enumerable.Empty<string>();
 
