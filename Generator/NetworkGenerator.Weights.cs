@@ -145,9 +145,9 @@ public sealed partial class NetworkGenerator
                 return $"tensor '{name}' with shape {expected} is missing";
             }
 
-            if (entry.DType is not ("F32" or "F16" or "BF16"))
+            if (!entry.IsFloat)
             {
-                return $"tensor '{name}' is {entry.DType}; expected F32, F16 or BF16 with shape {expected}";
+                return $"tensor '{name}' is {entry.DType}; expected {TensorEntry.FloatDTypes} with shape {expected}";
             }
 
             if (!entry.Shape.SequenceEqual(shape))

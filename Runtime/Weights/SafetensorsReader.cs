@@ -31,7 +31,7 @@ public readonly ref struct SafetensorsReader : ITensorSource
     /// <summary>The largest stream <see cref="ReadAllBytes(Stream)"/> accepts: the largest byte array .NET allows.</summary>
     public static readonly int MaxFileLength = Array.MaxLength;
 
-    private const string FloatDTypes = "F32, F16 or BF16";
+    private const string FloatDTypes = TensorEntry.FloatDTypes;
     private const int NamesListed = 20;
 
     private readonly ReadOnlySpan<byte> _file;
@@ -101,8 +101,8 @@ public readonly ref struct SafetensorsReader : ITensorSource
             throw new InvalidDataException(DescribeMissing(header, name, expectedShape));
         }
 
-        bool floatType = entry.DType is "F32" or "F16" or "BF16";
-        if (!floatType || !ShapeEquals(entry.Shape, expectedShape))
+        bool floatType = entry.IsFloat;
+        if (!floatType || !TensorReadErrors.ShapeEquals(entry.Shape, expectedShape))
         {
             throw new InvalidDataException(
                 $"Tensor '{name}': expected shape {DescribeShape(expectedShape)} as {FloatDTypes}, but the file holds {entry.DType} {entry.DescribeShape()}.");
@@ -212,24 +212,6 @@ public readonly ref struct SafetensorsReader : ITensorSource
         return new InvalidDataException(length is long known
             ? $"{source} is {known.ToString(CultureInfo.InvariantCulture)} bytes long, more than the {max} bytes a safetensors file read into memory may have."
             : $"{source} holds more than the {max} bytes a safetensors file read into memory may have.");
-    }
-
-    private static bool ShapeEquals(long[] actual, ReadOnlySpan<int> expected)
-    {
-        if (actual.Length != expected.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (actual[i] != expected[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string DescribeShape(ReadOnlySpan<int> shape)

@@ -33,6 +33,12 @@ internal sealed class TensorEntry
     /// <summary>The dtype as written in the file, e.g. "F32".</summary>
     public string DType { get; }
 
+    /// <summary>The dtypes StaticNet reads as weights (converted to float), as messages name them.</summary>
+    public const string FloatDTypes = "F32, F16 or BF16";
+
+    /// <summary>Whether <see cref="DType"/> is one StaticNet reads as weights: F32, F16 or BF16.</summary>
+    public bool IsFloat => DType is "F32" or "F16" or "BF16";
+
     /// <summary>Bytes per element of <see cref="DType"/>.</summary>
     public int ElementSize { get; }
 
