@@ -27,8 +27,10 @@ public interface IDenseShape
 /// <summary>
 /// An element-wise function applied in a kernel's epilogue while results are still in registers.
 /// The scalar and vector forms must give bit-identical results for every input (NaN and ±∞ included):
-/// that is what makes every instruction-set path agree.
+/// that is what makes every instruction-set path agree. Exists for generated code and the kernels, so it is hidden from
+/// IntelliSense and may change between versions.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IActivation
 {
     /// <summary>The function on one value.</summary>
