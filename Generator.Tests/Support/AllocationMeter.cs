@@ -16,9 +16,12 @@ namespace StaticNet.Generator.Tests.Support;
 /// either. That is what made the zero-allocation tests fail in about one full run in three and pass alone.
 /// <para>
 /// So a window counts only if no GC started and no GC pause happened inside it (<see cref="GC.CollectionCount"/> and
-/// <see cref="GC.GetTotalPauseDuration"/> unchanged); otherwise the code runs again. A real allocation shows in every
-/// clean window, so the measurement stays strict: code that allocates reads non-zero, and code that allocates so much
-/// that every window sees a GC fails for having no clean window.
+/// <see cref="GC.GetTotalPauseDuration"/> unchanged); otherwise the code runs again. That alone is not enough: once in
+/// twenty full runs a window that saw neither still read ~100 KB for a call that allocates 5 KB every time (a pause
+/// of a background GC already under way is not always counted by the time the thread runs again). So the result is the
+/// least of three clean windows: a jump lands in one window now and then, while what the code allocates, it allocates
+/// in every window. The measurement stays strict: code that allocates reads non-zero, and code that allocates so
+/// much that every window sees a GC fails for having no clean window.
 /// </para>
 /// </remarks>
 internal static class AllocationMeter
@@ -26,14 +29,19 @@ internal static class AllocationMeter
     /// <summary>Windows tried before giving up; a background GC every few hundred ms leaves most windows clean.</summary>
     private const int Attempts = 200;
 
+    /// <summary>Clean windows measured; the least of them is the result.</summary>
+    private const int CleanWindows = 3;
+
     /// <summary>
-    /// Bytes <paramref name="action"/> allocates on the calling thread, measured in a window no GC touched. The action
-    /// may run several times, so it must do the same thing each time (warm it up first: a first call may compile code).
+    /// Bytes <paramref name="action"/> allocates on the calling thread: the least of three windows no GC touched. The
+    /// action runs several times, so it must do the same thing each time (warm it up first: a first call may compile code).
     /// </summary>
     public static long OnThisThread(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        for (int attempt = 0; attempt < Attempts; attempt++)
+        long least = long.MaxValue;
+        int clean = 0;
+        for (int attempt = 0; attempt < Attempts && clean < CleanWindows; attempt++)
         {
             int collections = GC.CollectionCount(0);
             TimeSpan paused = GC.GetTotalPauseDuration();
@@ -42,10 +50,13 @@ internal static class AllocationMeter
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (GC.CollectionCount(0) == collections && GC.GetTotalPauseDuration() == paused)
             {
-                return allocated;
+                least = Math.Min(least, allocated);
+                clean++;
             }
         }
 
-        throw new XunitException($"No measurement in {Attempts} tries was free of a garbage collection: the code allocates enough to trigger one every time, or the machine collects constantly.");
+        return clean == CleanWindows
+            ? least
+            : throw new XunitException($"Only {clean} of {Attempts} measurements were free of a garbage collection: the code allocates enough to trigger one almost every time, or the machine collects constantly.");
     }
 }
