@@ -16,12 +16,12 @@ namespace StaticNet.Generator.Tests.Support;
 /// either. That is what made the zero-allocation tests fail in about one full run in three and pass alone.
 /// <para>
 /// So a window counts only if no GC started and no GC pause happened inside it (<see cref="GC.CollectionCount"/> and
-/// <see cref="GC.GetTotalPauseDuration"/> unchanged); otherwise the code runs again. That alone is not enough: once in
-/// twenty full runs a window that saw neither still read ~100 KB for a call that allocates 5 KB every time (a pause
-/// of a background GC already under way is not always counted by the time the thread runs again). So the result is the
-/// least of three clean windows: a jump lands in one window now and then, while what the code allocates, it allocates
-/// in every window. The measurement stays strict: code that allocates reads non-zero, and code that allocates so
-/// much that every window sees a GC fails for having no clean window.
+/// <see cref="GC.GetTotalPauseDuration"/> unchanged); otherwise the code runs again. That alone is not enough: in one
+/// of the first three runs of a 20-run series, a window that saw neither still read ~100 KB for a call that allocates
+/// 5 KB every time (most likely the pause of a background GC already under way, not yet counted when this thread ran
+/// again). So the result is the least of three clean windows: a jump lands in one window now and then, while what the
+/// code allocates, it allocates in every window. The measurement stays strict: code that allocates reads non-zero,
+/// and code that allocates so much that every window sees a GC fails for having no clean window.
 /// </para>
 /// </remarks>
 internal static class AllocationMeter
