@@ -1,5 +1,4 @@
 using System;
-using Xunit.Sdk;
 
 namespace StaticNet.Generator.Tests.Support;
 
@@ -15,48 +14,36 @@ namespace StaticNet.Generator.Tests.Support;
 /// windows read 224–8,072 B; with <c>DOTNET_gcConcurrent=0</c> none did, and none of the windows that saw no GC pause did
 /// either. That is what made the zero-allocation tests fail in about one full run in three and pass alone.
 /// <para>
-/// So a window counts only if no GC started and no GC pause happened inside it (<see cref="GC.CollectionCount"/> and
-/// <see cref="GC.GetTotalPauseDuration"/> unchanged); otherwise the code runs again. That alone is not enough: in one
-/// of the first three runs of a 20-run series, a window that saw neither still read ~100 KB for a call that allocates
-/// 5 KB every time (most likely the pause of a background GC already under way, not yet counted when this thread ran
-/// again). So the result is the least of three clean windows: a jump lands in one window now and then, while what the
-/// code allocates, it allocates in every window. The measurement stays strict: code that allocates reads non-zero,
-/// and code that allocates so much that every window sees a GC fails for having no clean window.
+/// Such a jump only ever adds to the reading (in the same program, 8 of 600,000 windows read more than 0 and none read
+/// less), and lands in a window now and then, while what the code allocates, it
+/// allocates in every window. So the code runs in several windows and the least reading is the result: the reading of
+/// a window no jump touched. The measurement stays strict: code that allocates X bytes a call reads X in every window.
+/// (Measuring only windows that saw no GC, by <see cref="GC.CollectionCount"/> and <see cref="GC.GetTotalPauseDuration"/>,
+/// was tried first: it failed twice in 22 full runs, once when a window that saw no GC still read ~100 KB for a call
+/// that allocates 5 KB every time, and once when other tests collected so often that 198 of 200 windows saw a GC.)
 /// </para>
 /// </remarks>
 internal static class AllocationMeter
 {
-    /// <summary>Windows tried before giving up; a background GC every few hundred ms leaves most windows clean.</summary>
-    private const int Attempts = 200;
-
-    /// <summary>Clean windows measured; the least of them is the result.</summary>
-    private const int CleanWindows = 3;
+    /// <summary>Windows measured at most; a jump in all of them is as good as impossible.</summary>
+    private const int Windows = 5;
 
     /// <summary>
-    /// Bytes <paramref name="action"/> allocates on the calling thread: the least of three windows no GC touched. The
-    /// action runs several times, so it must do the same thing each time (warm it up first: a first call may compile code).
+    /// Bytes <paramref name="action"/> allocates on the calling thread: the least reading of up to five windows (it stops
+    /// at a window that reads 0, since nothing reads less). The action may run several times, so it must do the same
+    /// thing each time (warm it up first: a first call may compile code).
     /// </summary>
     public static long OnThisThread(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
         long least = long.MaxValue;
-        int clean = 0;
-        for (int attempt = 0; attempt < Attempts && clean < CleanWindows; attempt++)
+        for (int window = 0; window < Windows && least > 0; window++)
         {
-            int collections = GC.CollectionCount(0);
-            TimeSpan paused = GC.GetTotalPauseDuration();
             long before = GC.GetAllocatedBytesForCurrentThread();
             action();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (GC.CollectionCount(0) == collections && GC.GetTotalPauseDuration() == paused)
-            {
-                least = Math.Min(least, allocated);
-                clean++;
-            }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return clean == CleanWindows
-            ? least
-            : throw new XunitException($"Only {clean} of {Attempts} measurements were free of a garbage collection: the code allocates enough to trigger one almost every time, or the machine collects constantly.");
+        return least;
     }
 }
