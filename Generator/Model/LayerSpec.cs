@@ -32,8 +32,6 @@ internal enum LayerRole
 internal sealed record LayerProblem(DiagnosticDescriptor Descriptor, EquatableArray<string> MessageArgs)
 {
     public static LayerProblem Create(DiagnosticDescriptor descriptor, params string[] messageArgs) => new(descriptor, new EquatableArray<string>(messageArgs));
-
-    public bool IsError => Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
 }
 
 /// <summary>The result of a layer's shape rule: the output shape, and the problem if the input does not fit.</summary>
@@ -146,10 +144,4 @@ internal abstract record LayerSpec(int Position, string? Name)
 
         return null;
     }
-
-    /// <summary>SNN012 unless <paramref name="value"/> is a finite number; <paramref name="what"/> names it.</summary>
-    protected LayerProblem? RequireFinite(float value, string what)
-        => float.IsNaN(value) || float.IsInfinity(value)
-            ? LayerProblem.Create(DiagnosticDescriptors.InvalidOption, Display, $"{what} must be a finite number")
-            : null;
 }

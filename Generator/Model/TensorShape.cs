@@ -18,9 +18,6 @@ internal readonly record struct TensorShape(EquatableArray<int> Dimensions)
     /// <summary>The number of dimensions: 1 for features, 2 for (C, L), 3 for (C, H, W).</summary>
     public int Rank => Dimensions.Count;
 
-    /// <summary>The first dimension: the features of a flat shape, the channels of the others.</summary>
-    public int Channels => Dimensions[0];
-
     /// <summary>The batched shape as PyTorch prints it: <c>(N, 128)</c>, <c>(N, 8, 28, 28)</c>.</summary>
     public string Display => "(N, " + string.Join(", ", Dimensions) + ")";
 
