@@ -32,6 +32,10 @@ internal readonly unsafe struct Float32Weights : IWeightFormat
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load128(byte* step, int quarter) => Vector128.LoadAligned((float*)step + (4 * quarter));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadScalar(byte* column, int input) => ((float*)column)[(long)input * DenseWeights.PanelWidth];
 
     /// <inheritdoc/>
@@ -81,6 +85,30 @@ internal readonly unsafe struct Float32Weights : IWeightFormat
         {
             lowValue.Store(row + offset);
             highValue.Store(row + offset + 8);
+        }
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Finish128<TShape, TActivation>(Vector128<float> acc, float* bias, float* row, int panel, int quarter)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int offset = (panel * DenseWeights.PanelWidth) + (4 * quarter);
+        Vector128<float> value = TActivation.Apply(acc + Vector128.LoadAligned(bias + offset));
+        int valid = TShape.Outputs - offset;
+        if (TShape.Outputs % 4 != 0 && valid < 4)
+        {
+            // Rows are packed N apart: the lanes past N belong to the next row (or lie past the span). NEON has no
+            // masked store, so the valid lanes of a partial quarter are stored one by one.
+            for (int lane = 0; lane < valid; lane++)
+            {
+                row[offset + lane] = value.GetElement(lane);
+            }
+        }
+        else if (valid > 0)
+        {
+            value.Store(row + offset);
         }
     }
 

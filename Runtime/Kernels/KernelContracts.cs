@@ -87,8 +87,6 @@ public interface IFloatConstant
 /// over the integer weights, and <c>Finish512</c> multiplies it by the outputs' scales (read a padded N after the
 /// bias) and hands the result to <see cref="Float32Weights"/>' epilogue. The fused softmax
 /// (<c>DenseKernel.ForwardSoftmax</c>) adds the bias itself, so such a format takes the unfused path there.</item>
-/// <item>A 128-bit path (ARM64 NEON) adds <c>Load128</c> (a quarter step, as <see cref="Load256"/> takes a half) and
-/// <c>Finish128</c> here, and its kernels beside <c>DenseKernel.Vector256.cs</c>.</item>
 /// </list>
 /// <para>
 /// Every member is inlined into the kernels, and the float32 kernels compile to the machine code they had before
@@ -119,6 +117,13 @@ internal unsafe interface IWeightFormat
     /// </summary>
     static abstract Vector256<float> Load256(byte* step, int half);
 
+    /// <summary>
+    /// Lanes 4 × <paramref name="quarter"/> to 4 × <paramref name="quarter"/> + 3 of the step at <paramref name="step"/>,
+    /// widened to float32; <paramref name="quarter"/> is 0 to 3, a constant at every call. The 128-bit path's load
+    /// (ARM64 NEON, or forced on x64).
+    /// </summary>
+    static abstract Vector128<float> Load128(byte* step, int quarter);
+
     /// <summary>The weight for input <paramref name="input"/> of the output whose weights start at <paramref name="column"/>, widened to float32.</summary>
     static abstract float LoadScalar(byte* column, int input);
 
@@ -134,6 +139,14 @@ internal unsafe interface IWeightFormat
 
     /// <summary><see cref="Finish512{TShape, TActivation}"/> for an accumulator held as two halves.</summary>
     static abstract void Finish256<TShape, TActivation>(Vector256<float> low, Vector256<float> high, float* bias, float* row, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation;
+
+    /// <summary>
+    /// <see cref="Finish512{TShape, TActivation}"/> for a quarter of a panel: the 4 outputs from
+    /// 16 × <paramref name="panel"/> + 4 × <paramref name="quarter"/> onwards (only those below N are stored).
+    /// </summary>
+    static abstract void Finish128<TShape, TActivation>(Vector128<float> acc, float* bias, float* row, int panel, int quarter)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation;
 
