@@ -12,7 +12,7 @@ namespace StaticNet.Generator.Tests.Weights;
 /// tools/make_weight_formats.py recorded (scikit-learn, PyTorch, an evaluation of the ONNX operators), the operator
 /// sequence checked against the declared layers, and layout mistakes named.
 /// </summary>
-public sealed class LoadFormatsTests
+public sealed class LoadFormatsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static string PathOf(string file) => Path.Combine(WeightFormatFixtures.Directory, file);
 
@@ -80,6 +80,8 @@ public sealed class LoadFormatsTests
         {
             float[] probabilities = Run(network, fixture);
             ReferenceNetwork.AssertClose(fixture.Outputs, probabilities, "digits.npz vs predict_proba");
+            double worst = fixture.Outputs.Select((y, i) => Math.Abs(probabilities[i] - (double)y) / Math.Max(1, Math.Abs(y))).Max();
+            output.WriteLine($"digits.npz: {fixture.Rows} rows, largest |Δ|/max(1, |y|) against predict_proba {worst:E2}");
             for (int row = 0; row < fixture.Rows; row++)
             {
                 ReadOnlySpan<float> p = probabilities.AsSpan(row * 10, 10);
