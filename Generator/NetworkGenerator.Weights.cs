@@ -69,6 +69,13 @@ public sealed partial class NetworkGenerator
             return new ResolvedNetwork(spec, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        if (request.Path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            return Failed(DiagnosticInfo.Create(
+                DiagnosticDescriptors.WeightsUnreadable, request.Location, request.Path,
+                "a .npy file holds one array and a network reads several; save them into one .npz (np.savez(\"model.npz\", **{\"0.weight\": w, \"0.bias\": b, ...}))"));
+        }
+
         WeightsFile? file = files.FirstOrDefault(f => f.Matches(request.Path));
         if (file is null)
         {

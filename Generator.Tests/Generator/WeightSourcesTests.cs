@@ -117,6 +117,14 @@ public sealed class WeightSourcesTests
     }
 
     [Fact]
+    public void SNN022_a_single_npy_array_is_refused_with_the_npz_to_save_instead()
+    {
+        Located d = Single(Digits.Replace("digits.npz", "digits.npy", StringComparison.Ordinal), new InMemoryAdditionalText("/src/digits.npy", "\u0093NUMPY"));
+        Assert.Equal("SNN022", d.Id);
+        Assert.Contains("np.savez", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SNN023_a_listed_onnx_file_without_the_build_step_says_to_import_the_targets()
     {
         Located d = Single(Gemm, new InMemoryAdditionalText("/src/gemm.onnx", "\u0008binary"));
