@@ -22,6 +22,7 @@ internal static class GeneratedMembers
     private const string ReadOnlySpanOfFloat = "global::System.ReadOnlySpan<float>";
     private const string SpanOfFloat = "global::System.Span<float>";
     internal const string SampleInput = "Input";
+    private const string Layout = "global::StaticNet.WeightLayout";
 
     /// <summary>The members of every network, public first.</summary>
     public static readonly IReadOnlyList<Member> Fixed = new[]
@@ -34,9 +35,12 @@ internal static class GeneratedMembers
         new Member("Input", "the nested struct Input (one sample's input)"),
         new Member("Output", "the nested struct Output (one sample's output)"),
         new Member("Load", "the Load methods", new[] { new[] { "string" }, new[] { "global::System.IO.Stream" }, new[] { "global::System.ReadOnlySpan<byte>" } }),
+        new Member("LoadNumpy", "the LoadNumpy methods", new[] { new[] { "string", Layout }, new[] { "global::System.IO.Stream", Layout }, new[] { "global::System.ReadOnlySpan<byte>", Layout } }),
+        new Member("LoadOnnx", "the LoadOnnx methods", new[] { new[] { "string" }, new[] { "global::System.IO.Stream" }, new[] { "global::System.ReadOnlySpan<byte>" } }),
         new Member("Forward", "the Forward methods", new[] { new[] { ReadOnlySpanOfFloat, SpanOfFloat }, new[] { SampleInput } }),
         new Member("ForwardParallel", "the ForwardParallel method", new[] { new[] { ReadOnlySpanOfFloat, SpanOfFloat } }),
         new Member("ForwardInspect", "the ForwardInspect method", new[] { new[] { ReadOnlySpanOfFloat, SpanOfFloat, "global::StaticNet.LayerObserver" } }),
+        new Member("LoadFrom", "the private method LoadFrom"),
         new Member("RowsPerBlock", "the private constant RowsPerBlock"),
         new Member("ForwardBlock", "the private method ForwardBlock"),
     };

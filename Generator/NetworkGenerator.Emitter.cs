@@ -142,56 +142,6 @@ public sealed partial class NetworkGenerator
         w.Line();
     }
 
-    private static void EmitLoad(SourceWriter w, NetworkSpec network, ForwardPlan plan)
-    {
-        string type = network.TypeName;
-        string tensors = string.Join(", ", NetworkSummary.TensorsRead(network).Select(t => $"<c>{XmlEscape(t)}</c>"));
-        const string Reader = "global::StaticNet.Weights.SafetensorsReader";
-
-        w.Line("/// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>");
-        w.Line($"/// <remarks>Reads {tensors}. Other tensors in the file are ignored.</remarks>");
-        w.Line("/// <exception cref=\"global::System.IO.FileNotFoundException\">The file does not exist.</exception>");
-        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>");
-        w.Line($"public static {type} Load(string path) => Load({Reader}.ReadAllBytes(path));");
-        w.Line();
-        w.Line("/// <summary>Loads the network from a stream holding a .safetensors file.</summary>");
-        w.Line("/// <inheritdoc cref=\"Load(string)\"/>");
-        w.Line($"public static {type} Load(global::System.IO.Stream stream) => Load({Reader}.ReadAllBytes(stream));");
-        w.Line();
-        w.Line("/// <summary>Loads the network from the bytes of a .safetensors file.</summary>");
-        w.Line($"/// <remarks>Reads {tensors}. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>");
-        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>");
-        using (w.Block($"public static {type} Load(global::System.ReadOnlySpan<byte> safetensors)"))
-        {
-            w.Line($"var file = {Reader}.Open(safetensors);");
-            var arguments = new List<string>();
-            foreach (ForwardPlan.Step step in plan.Steps)
-            {
-                if (step is ForwardPlan.ProducerStep producer)
-                {
-                    string local = $"layer{producer.Producer.Position}";
-                    foreach (string line in producer.Producer.LoadProducer(local, producer.Folded))
-                    {
-                        w.Line(line);
-                    }
-
-                    arguments.Add(local);
-                }
-                else if (step is ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (_, create) } inPlace)
-                {
-                    LayerSpec layer = inPlace.Layer;
-                    w.Line($"// Layer {layer.Position}, {layer.Display}.");
-                    w.Line($"var layer{layer.Position} = {create};");
-                    arguments.Add($"layer{layer.Position}");
-                }
-            }
-
-            w.Line($"return new {type}({string.Join(", ", arguments)});");
-        }
-
-        w.Line();
-    }
-
     private static void EmitForward(SourceWriter w, NetworkSpec network, ForwardPlan plan)
     {
         w.Line("/// <summary>");

@@ -22,7 +22,10 @@ public sealed partial class NetworkGenerator
     internal sealed record ParseResult(NetworkSpec? Spec, WeightsRequest? Weights, EquatableArray<DiagnosticInfo> Diagnostics);
 
     /// <summary>A <c>[Weights("file")]</c> request, resolved against AdditionalFiles in a later step.</summary>
-    internal sealed record WeightsRequest(string Path, LocationInfo? Location);
+    /// <param name="Path">The file name or path ending.</param>
+    /// <param name="Location">The attribute, for diagnostics.</param>
+    /// <param name="InputsByOutputs">Whether <c>Layout = WeightLayout.InputsByOutputs</c>: Dense weights stored (in, out).</param>
+    internal sealed record WeightsRequest(string Path, LocationInfo? Location, bool InputsByOutputs = false);
 
     /// <summary>One layer attribute as written: its data and the syntax it came from, in source order.</summary>
     private readonly record struct LayerAttribute(LayerKind Kind, AttributeData Data, AttributeSyntax Syntax);
@@ -379,7 +382,22 @@ public sealed partial class NetworkGenerator
                 return null;
             }
 
-            return new WeightsRequest(path, location);
+            bool inputsByOutputs = false;
+            foreach (var named in data.NamedArguments)
+            {
+                if (named.Key == "Layout" && named.Value.Value is int layout)
+                {
+                    if (layout is not (0 or 1))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArguments, location, "[Weights]"));
+                        return null;
+                    }
+
+                    inputsByOutputs = layout == 1;
+                }
+            }
+
+            return new WeightsRequest(path, location, inputsByOutputs);
         }
 
         return null;

@@ -39,9 +39,9 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.WeightsFiles)
             .Collect();
 
-        // The .safetensors items themselves, by path only: to tell "not listed" from "listed, but the build step did not run".
+        // The weights files themselves (.safetensors, .npz, .onnx), by path only: to tell "not listed" from "listed, but the build step did not run".
         IncrementalValueProvider<ImmutableArray<string>> rawWeightsFiles = context.AdditionalTextsProvider
-            .Where(static file => file.Path.EndsWith(".safetensors", System.StringComparison.OrdinalIgnoreCase))
+            .Where(static file => IsWeightsExtension(file.Path))
             .Select(static (file, _) => file.Path)
             .Collect();
 

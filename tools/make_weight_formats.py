@@ -13,7 +13,8 @@ It writes, with fixed seeds:
           array.v3.f16.npy (header versions 1.0, 2.0, 3.0), scalar.f32.npy (0-d), vector.f64.npy (1-d).
   sklearn MLPClassifier on sklearn's digits, exported with StaticNet's naming (docs/weights.md):
           sklearn_digits.npz (relu, softmax output), sklearn_digits_binary.npz (tanh, logistic output),
-          with predict_proba on held-out rows.
+          with predict_proba on held-out rows; digits.npz, the README's recipe as written (float64 weights,
+          no rounding), with predict_proba and predict on the whole held-out quarter (450 rows).
   ONNX    torch_mlp.onnx, torch_flatten.onnx (torch.onnx.export, TorchScript exporter, opset 13),
           gemm.onnx (Gemm transB 1 and 0, alpha/beta != 1), matmul_add.onnx (MatMul + Add either operand
           order, a MatMul without Add), batchnorm.onnx (BatchNormalization, LeakyRelu), gelu.onnx (opset 20
@@ -200,6 +201,30 @@ def sklearn_mlps(out, sink):
         sink.network(file, layers, "in_out", x, y.astype(np.float32), testAccuracy=accuracy,
                      outActivation=clf.out_activation_)
         print(f"{file}: {layers}, test accuracy {accuracy:.4f}")
+
+
+def sklearn_recipe(out, sink):
+    """The README's scikit-learn recipe, line for line: train, export in one line, record what sklearn predicts."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = load_digits(return_X_y=True)
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
+    clf = MLPClassifier(hidden_layer_sizes=(32, 16), activation="relu", max_iter=300, random_state=0).fit(x_train, y_train)
+    path = os.path.join(out, "digits.npz")
+    np.savez(path, **{f"{2*i}.{k}": a for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)) for k, a in (("weight", w), ("bias", b))})
+
+    for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
+        sink.tensor("digits.npz", f"{2 * i}.weight", w)
+        sink.tensor("digits.npz", f"{2 * i}.bias", b)
+    # sklearn computes in float64 with the float64 weights; the network reads them rounded to float32.
+    proba = clf.predict_proba(x_test)
+    predicted = clf.predict(x_test)
+    sink.network("digits.npz", ["Dense(64, 32)", "ReLU", "Dense(32, 16)", "ReLU", "Dense(16, 10)", "Softmax"], "in_out",
+                 x_test.astype(np.float32), proba.astype(np.float32), predictedClasses=[int(c) for c in predicted],
+                 testAccuracy=float(clf.score(x_test, y_test)))
+    print(f"digits.npz: {len(x_test)} rows, test accuracy {clf.score(x_test, y_test):.4f}")
 
 
 # ---------------------------------------------------------------- ONNX: a float64 evaluator of the operators used
@@ -455,6 +480,7 @@ def main():
     onnx_helper_models(out, sink)
     onnx_initializers(out, sink)
     torch_models(out, sink)
+    sklearn_recipe(out, sink)  # last: the fixtures before it keep their offsets in inputs.bin and outputs.bin
     sink.write(out)
     print(f"wrote {len(sink.manifest['files'])} fixtures to {out}")
 

@@ -235,7 +235,7 @@ public sealed class DeclarationCheckTests
             public partial class Net { }
             """]);
         run.AssertCompilesCleanly();
-        Assert.Contains($"file.ReadTensor(\"{name}.weight\", 8, 4)", run.Source("Net.g.cs"), System.StringComparison.Ordinal);
+        Assert.Contains($"ReadMatrix(file, \"{name}.weight\", 8, 4, layout)", run.Source("Net.g.cs"), System.StringComparison.Ordinal);
     }
 
     [Theory]

@@ -89,11 +89,20 @@ partial class Classifier : global::StaticNet.INetwork
         _layer7 = layer7;
     }
 
-    /// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>
+    /// <summary>
+    /// Loads the network from a weights file, its format told by the extension: <c>.onnx</c> (see <see cref="LoadOnnx(string)"/>),
+    /// <c>.npz</c> (NumPy, Dense weights (out, in) as PyTorch stores them; for (in, out) call
+    /// <see cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>), anything else safetensors with PyTorch <c>state_dict</c> names.
+    /// </summary>
     /// <remarks>Reads <c>layer1.weight (24, 12)</c>, <c>layer1.bias (24)</c>, <c>bn1.weight (24)</c>, <c>bn1.bias (24)</c>, <c>bn1.running_mean (24)</c>, <c>bn1.running_var (24)</c>, <c>layer2.weight (10, 24)</c>, <c>bn2.weight (10)</c>, <c>bn2.bias (10)</c>, <c>bn2.running_mean (10)</c>, <c>bn2.running_var (10)</c>, <c>head.weight (4, 10)</c>, <c>head.bias (4)</c>. Other tensors in the file are ignored.</remarks>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Classifier Load(string path) => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path));
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid, or a tensor is missing or has the wrong shape or dtype, or an ONNX graph's operators are not the declared layers.</exception>
+    public static Classifier Load(string path) => global::StaticNet.Weights.WeightFile.FormatOf(path) switch
+    {
+        global::StaticNet.Weights.WeightFileFormat.Onnx => LoadOnnx(path),
+        global::StaticNet.Weights.WeightFileFormat.Numpy => LoadNumpy(path, global::StaticNet.WeightLayout.OutputsByInputs),
+        _ => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)),
+    };
 
     /// <summary>Loads the network from a stream holding a .safetensors file.</summary>
     /// <inheritdoc cref="Load(string)"/>
@@ -102,24 +111,76 @@ partial class Classifier : global::StaticNet.INetwork
     /// <summary>Loads the network from the bytes of a .safetensors file.</summary>
     /// <remarks>Reads <c>layer1.weight (24, 12)</c>, <c>layer1.bias (24)</c>, <c>bn1.weight (24)</c>, <c>bn1.bias (24)</c>, <c>bn1.running_mean (24)</c>, <c>bn1.running_var (24)</c>, <c>layer2.weight (10, 24)</c>, <c>bn2.weight (10)</c>, <c>bn2.bias (10)</c>, <c>bn2.running_mean (10)</c>, <c>bn2.running_var (10)</c>, <c>head.weight (4, 10)</c>, <c>head.bias (4)</c>. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>
     /// <exception cref="global::System.IO.InvalidDataException">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Classifier Load(global::System.ReadOnlySpan<byte> safetensors)
+    public static Classifier Load(global::System.ReadOnlySpan<byte> safetensors) => LoadFrom(global::StaticNet.Weights.SafetensorsReader.Open(safetensors), global::StaticNet.WeightLayout.OutputsByInputs);
+
+    /// <summary>
+    /// Loads the network from a NumPy .npz file (<c>np.savez</c>, <c>np.savez_compressed</c>) whose array names are PyTorch's
+    /// <c>state_dict</c> names, with Dense weights in <paramref name="layout"/>: <see cref="global::StaticNet.WeightLayout.InputsByOutputs"/>
+    /// for NumPy's <c>x @ W</c> and scikit-learn's <c>coefs_</c>, <see cref="global::StaticNet.WeightLayout.OutputsByInputs"/> for PyTorch's.
+    /// </summary>
+    /// <remarks>Reads the tensors <see cref="Load(string)"/> reads; float32, float64 (rounded) and float16, C or Fortran order. A non-square matrix in the other layout is an error that says it looks transposed.</remarks>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid .npz, or an array is missing or has the wrong shape or dtype.</exception>
+    public static Classifier LoadNumpy(string path, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)), layout);
+
+    /// <summary>Loads the network from a stream holding a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Classifier LoadNumpy(global::System.IO.Stream stream, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)), layout);
+
+    /// <summary>Loads the network from the bytes of a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Classifier LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
+
+    /// <summary>
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
+    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Initializers are found through the graph, not by name.
+    /// </summary>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid ONNX model, or its operators are not the declared layers: the message names the ONNX node, its attribute or initializer, and the declared layer.</exception>
+    public static Classifier LoadOnnx(string path) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)));
+
+    /// <summary>Loads the network from a stream holding an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Classifier LoadOnnx(global::System.IO.Stream stream) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)));
+
+    /// <summary>Loads the network from the bytes of an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Classifier LoadOnnx(global::System.ReadOnlySpan<byte> onnx)
     {
-        var file = global::StaticNet.Weights.SafetensorsReader.Open(safetensors);
+        var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
+            onnx,
+            global::StaticNet.Weights.DeclaredLayer.Dense(0, "layer1", inputs: 12, outputs: 24, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Norm(1, "BatchNorm", "bn1", features: 24, epsilon: 0.001f),
+            global::StaticNet.Weights.DeclaredLayer.Activation(2, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dropout(3, "Dropout(0.25f)"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(4, "layer2", inputs: 24, outputs: 10, bias: false),
+            global::StaticNet.Weights.DeclaredLayer.Norm(5, "BatchNorm", "bn2", features: 10, epsilon: 1E-05f),
+            global::StaticNet.Weights.DeclaredLayer.Activation(6, "Tanh"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(7, "head", inputs: 10, outputs: 4, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(8, "Softmax"));
+        return LoadFrom(file, global::StaticNet.WeightLayout.OutputsByInputs);
+    }
+
+    /// <summary>Builds the network from any weights file, reading every tensor (and checking it) before anything is built.</summary>
+    private static Classifier LoadFrom<TSource>(TSource file, global::StaticNet.WeightLayout layout)
+        where TSource : global::StaticNet.Weights.ITensorSource, allows ref struct
+    {
         // Layer 0, Dense(12, 24), with layer 1, BatchNorm(24, Epsilon = 0.001f), folded into its weights.
         var layer0 = global::StaticNet.Kernels.DenseWeights.PackWithBatchNorm(
-            file.ReadTensor("layer1.weight", 24, 12),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "layer1.weight", 24, 12, layout),
             file.ReadTensor("layer1.bias", 24),
             inputs: 12, outputs: 24,
             global::StaticNet.Kernels.BatchNormParameters.Read(file, "bn1", features: 24, epsilon: 0.001f));
         // Layer 4, Dense(24, 10, Bias = false), with layer 5, BatchNorm(10), folded into its weights.
         var layer4 = global::StaticNet.Kernels.DenseWeights.PackWithBatchNorm(
-            file.ReadTensor("layer2.weight", 10, 24),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "layer2.weight", 10, 24, layout),
             default,
             inputs: 24, outputs: 10,
             global::StaticNet.Kernels.BatchNormParameters.Read(file, "bn2", features: 10, epsilon: 1E-05f));
         // Layer 7, Dense(10, 4).
         var layer7 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("head.weight", 4, 10),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "head.weight", 4, 10, layout),
             file.ReadTensor("head.bias", 4),
             inputs: 10, outputs: 4);
         return new Classifier(layer0, layer4, layer7);

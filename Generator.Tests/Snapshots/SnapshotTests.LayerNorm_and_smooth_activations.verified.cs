@@ -103,11 +103,20 @@ partial class Smooth : global::StaticNet.INetwork
         _layer10 = layer10;
     }
 
-    /// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>
+    /// <summary>
+    /// Loads the network from a weights file, its format told by the extension: <c>.onnx</c> (see <see cref="LoadOnnx(string)"/>),
+    /// <c>.npz</c> (NumPy, Dense weights (out, in) as PyTorch stores them; for (in, out) call
+    /// <see cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>), anything else safetensors with PyTorch <c>state_dict</c> names.
+    /// </summary>
     /// <remarks>Reads <c>0.weight (40, 19)</c>, <c>0.bias (40)</c>, <c>1.weight (40)</c>, <c>1.bias (40)</c>, <c>3.weight (33, 40)</c>, <c>3.bias (33)</c>, <c>5.weight (17, 33)</c>, <c>5.bias (17)</c>, <c>norm.weight (17)</c>, <c>norm.bias (17)</c>, <c>8.weight (24, 17)</c>, <c>8.bias (24)</c>, <c>10.weight (6, 24)</c>, <c>10.bias (6)</c>. Other tensors in the file are ignored.</remarks>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Smooth Load(string path) => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path));
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid, or a tensor is missing or has the wrong shape or dtype, or an ONNX graph's operators are not the declared layers.</exception>
+    public static Smooth Load(string path) => global::StaticNet.Weights.WeightFile.FormatOf(path) switch
+    {
+        global::StaticNet.Weights.WeightFileFormat.Onnx => LoadOnnx(path),
+        global::StaticNet.Weights.WeightFileFormat.Numpy => LoadNumpy(path, global::StaticNet.WeightLayout.OutputsByInputs),
+        _ => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)),
+    };
 
     /// <summary>Loads the network from a stream holding a .safetensors file.</summary>
     /// <inheritdoc cref="Load(string)"/>
@@ -116,36 +125,91 @@ partial class Smooth : global::StaticNet.INetwork
     /// <summary>Loads the network from the bytes of a .safetensors file.</summary>
     /// <remarks>Reads <c>0.weight (40, 19)</c>, <c>0.bias (40)</c>, <c>1.weight (40)</c>, <c>1.bias (40)</c>, <c>3.weight (33, 40)</c>, <c>3.bias (33)</c>, <c>5.weight (17, 33)</c>, <c>5.bias (17)</c>, <c>norm.weight (17)</c>, <c>norm.bias (17)</c>, <c>8.weight (24, 17)</c>, <c>8.bias (24)</c>, <c>10.weight (6, 24)</c>, <c>10.bias (6)</c>. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>
     /// <exception cref="global::System.IO.InvalidDataException">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Smooth Load(global::System.ReadOnlySpan<byte> safetensors)
+    public static Smooth Load(global::System.ReadOnlySpan<byte> safetensors) => LoadFrom(global::StaticNet.Weights.SafetensorsReader.Open(safetensors), global::StaticNet.WeightLayout.OutputsByInputs);
+
+    /// <summary>
+    /// Loads the network from a NumPy .npz file (<c>np.savez</c>, <c>np.savez_compressed</c>) whose array names are PyTorch's
+    /// <c>state_dict</c> names, with Dense weights in <paramref name="layout"/>: <see cref="global::StaticNet.WeightLayout.InputsByOutputs"/>
+    /// for NumPy's <c>x @ W</c> and scikit-learn's <c>coefs_</c>, <see cref="global::StaticNet.WeightLayout.OutputsByInputs"/> for PyTorch's.
+    /// </summary>
+    /// <remarks>Reads the tensors <see cref="Load(string)"/> reads; float32, float64 (rounded) and float16, C or Fortran order. A non-square matrix in the other layout is an error that says it looks transposed.</remarks>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid .npz, or an array is missing or has the wrong shape or dtype.</exception>
+    public static Smooth LoadNumpy(string path, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)), layout);
+
+    /// <summary>Loads the network from a stream holding a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Smooth LoadNumpy(global::System.IO.Stream stream, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)), layout);
+
+    /// <summary>Loads the network from the bytes of a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Smooth LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
+
+    /// <summary>
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
+    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Initializers are found through the graph, not by name.
+    /// </summary>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid ONNX model, or its operators are not the declared layers: the message names the ONNX node, its attribute or initializer, and the declared layer.</exception>
+    public static Smooth LoadOnnx(string path) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)));
+
+    /// <summary>Loads the network from a stream holding an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Smooth LoadOnnx(global::System.IO.Stream stream) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)));
+
+    /// <summary>Loads the network from the bytes of an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Smooth LoadOnnx(global::System.ReadOnlySpan<byte> onnx)
     {
-        var file = global::StaticNet.Weights.SafetensorsReader.Open(safetensors);
+        var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
+            onnx,
+            global::StaticNet.Weights.DeclaredLayer.Dense(0, "0", inputs: 19, outputs: 40, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Norm(1, "LayerNorm", "1", features: 40, epsilon: 1E-05f),
+            global::StaticNet.Weights.DeclaredLayer.Gelu(2, "none"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(3, "3", inputs: 40, outputs: 33, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(4, "SiLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(5, "5", inputs: 33, outputs: 17, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(6, "ELU", 0.7f),
+            global::StaticNet.Weights.DeclaredLayer.Norm(7, "LayerNorm", "norm", features: 17, epsilon: 0.001f),
+            global::StaticNet.Weights.DeclaredLayer.Dense(8, "8", inputs: 17, outputs: 24, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(9, "Softplus", 1.5f, 4f),
+            global::StaticNet.Weights.DeclaredLayer.Dense(10, "10", inputs: 24, outputs: 6, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Gelu(11, "tanh"));
+        return LoadFrom(file, global::StaticNet.WeightLayout.OutputsByInputs);
+    }
+
+    /// <summary>Builds the network from any weights file, reading every tensor (and checking it) before anything is built.</summary>
+    private static Smooth LoadFrom<TSource>(TSource file, global::StaticNet.WeightLayout layout)
+        where TSource : global::StaticNet.Weights.ITensorSource, allows ref struct
+    {
         // Layer 0, Dense(19, 40).
         var layer0 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("0.weight", 40, 19),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "0.weight", 40, 19, layout),
             file.ReadTensor("0.bias", 40),
             inputs: 19, outputs: 40);
         // Layer 1, LayerNorm(40).
         var layer1 = global::StaticNet.Kernels.LayerNormWeights.Read(file, "1", features: 40, epsilon: 1E-05f);
         // Layer 3, Dense(40, 33).
         var layer3 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("3.weight", 33, 40),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "3.weight", 33, 40, layout),
             file.ReadTensor("3.bias", 33),
             inputs: 40, outputs: 33);
         // Layer 5, Dense(33, 17).
         var layer5 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("5.weight", 17, 33),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "5.weight", 17, 33, layout),
             file.ReadTensor("5.bias", 17),
             inputs: 33, outputs: 17);
         // Layer 7, LayerNorm(17, Epsilon = 0.001f).
         var layer7 = global::StaticNet.Kernels.LayerNormWeights.Read(file, "norm", features: 17, epsilon: 0.001f);
         // Layer 8, Dense(17, 24).
         var layer8 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("8.weight", 24, 17),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "8.weight", 24, 17, layout),
             file.ReadTensor("8.bias", 24),
             inputs: 17, outputs: 24);
         // Layer 10, Dense(24, 6).
         var layer10 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("10.weight", 6, 24),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "10.weight", 6, 24, layout),
             file.ReadTensor("10.bias", 6),
             inputs: 24, outputs: 6);
         return new Smooth(layer0, layer1, layer3, layer5, layer7, layer8, layer10);

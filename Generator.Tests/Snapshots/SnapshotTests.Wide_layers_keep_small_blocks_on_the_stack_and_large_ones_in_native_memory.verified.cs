@@ -81,11 +81,20 @@ partial class WideNet : global::StaticNet.INetwork
         _layer4 = layer4;
     }
 
-    /// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>
+    /// <summary>
+    /// Loads the network from a weights file, its format told by the extension: <c>.onnx</c> (see <see cref="LoadOnnx(string)"/>),
+    /// <c>.npz</c> (NumPy, Dense weights (out, in) as PyTorch stores them; for (in, out) call
+    /// <see cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>), anything else safetensors with PyTorch <c>state_dict</c> names.
+    /// </summary>
     /// <remarks>Reads <c>0.weight (1024, 1024)</c>, <c>0.bias (1024)</c>, <c>2.weight (1024, 1024)</c>, <c>2.bias (1024)</c>, <c>4.weight (10, 1024)</c>, <c>4.bias (10)</c>. Other tensors in the file are ignored.</remarks>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static WideNet Load(string path) => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path));
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid, or a tensor is missing or has the wrong shape or dtype, or an ONNX graph's operators are not the declared layers.</exception>
+    public static WideNet Load(string path) => global::StaticNet.Weights.WeightFile.FormatOf(path) switch
+    {
+        global::StaticNet.Weights.WeightFileFormat.Onnx => LoadOnnx(path),
+        global::StaticNet.Weights.WeightFileFormat.Numpy => LoadNumpy(path, global::StaticNet.WeightLayout.OutputsByInputs),
+        _ => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)),
+    };
 
     /// <summary>Loads the network from a stream holding a .safetensors file.</summary>
     /// <inheritdoc cref="Load(string)"/>
@@ -94,22 +103,71 @@ partial class WideNet : global::StaticNet.INetwork
     /// <summary>Loads the network from the bytes of a .safetensors file.</summary>
     /// <remarks>Reads <c>0.weight (1024, 1024)</c>, <c>0.bias (1024)</c>, <c>2.weight (1024, 1024)</c>, <c>2.bias (1024)</c>, <c>4.weight (10, 1024)</c>, <c>4.bias (10)</c>. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>
     /// <exception cref="global::System.IO.InvalidDataException">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static WideNet Load(global::System.ReadOnlySpan<byte> safetensors)
+    public static WideNet Load(global::System.ReadOnlySpan<byte> safetensors) => LoadFrom(global::StaticNet.Weights.SafetensorsReader.Open(safetensors), global::StaticNet.WeightLayout.OutputsByInputs);
+
+    /// <summary>
+    /// Loads the network from a NumPy .npz file (<c>np.savez</c>, <c>np.savez_compressed</c>) whose array names are PyTorch's
+    /// <c>state_dict</c> names, with Dense weights in <paramref name="layout"/>: <see cref="global::StaticNet.WeightLayout.InputsByOutputs"/>
+    /// for NumPy's <c>x @ W</c> and scikit-learn's <c>coefs_</c>, <see cref="global::StaticNet.WeightLayout.OutputsByInputs"/> for PyTorch's.
+    /// </summary>
+    /// <remarks>Reads the tensors <see cref="Load(string)"/> reads; float32, float64 (rounded) and float16, C or Fortran order. A non-square matrix in the other layout is an error that says it looks transposed.</remarks>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid .npz, or an array is missing or has the wrong shape or dtype.</exception>
+    public static WideNet LoadNumpy(string path, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)), layout);
+
+    /// <summary>Loads the network from a stream holding a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static WideNet LoadNumpy(global::System.IO.Stream stream, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)), layout);
+
+    /// <summary>Loads the network from the bytes of a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static WideNet LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
+
+    /// <summary>
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
+    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Initializers are found through the graph, not by name.
+    /// </summary>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid ONNX model, or its operators are not the declared layers: the message names the ONNX node, its attribute or initializer, and the declared layer.</exception>
+    public static WideNet LoadOnnx(string path) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)));
+
+    /// <summary>Loads the network from a stream holding an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static WideNet LoadOnnx(global::System.IO.Stream stream) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)));
+
+    /// <summary>Loads the network from the bytes of an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static WideNet LoadOnnx(global::System.ReadOnlySpan<byte> onnx)
     {
-        var file = global::StaticNet.Weights.SafetensorsReader.Open(safetensors);
+        var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
+            onnx,
+            global::StaticNet.Weights.DeclaredLayer.Dense(0, "0", inputs: 1024, outputs: 1024, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(1, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(2, "2", inputs: 1024, outputs: 1024, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(3, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(4, "4", inputs: 1024, outputs: 10, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(5, "Softmax"));
+        return LoadFrom(file, global::StaticNet.WeightLayout.OutputsByInputs);
+    }
+
+    /// <summary>Builds the network from any weights file, reading every tensor (and checking it) before anything is built.</summary>
+    private static WideNet LoadFrom<TSource>(TSource file, global::StaticNet.WeightLayout layout)
+        where TSource : global::StaticNet.Weights.ITensorSource, allows ref struct
+    {
         // Layer 0, Dense(1024, 1024).
         var layer0 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("0.weight", 1024, 1024),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "0.weight", 1024, 1024, layout),
             file.ReadTensor("0.bias", 1024),
             inputs: 1024, outputs: 1024);
         // Layer 2, Dense(1024, 1024).
         var layer2 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("2.weight", 1024, 1024),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "2.weight", 1024, 1024, layout),
             file.ReadTensor("2.bias", 1024),
             inputs: 1024, outputs: 1024);
         // Layer 4, Dense(1024, 10).
         var layer4 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("4.weight", 10, 1024),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "4.weight", 10, 1024, layout),
             file.ReadTensor("4.bias", 10),
             inputs: 1024, outputs: 10);
         return new WideNet(layer0, layer2, layer4);

@@ -58,7 +58,8 @@ internal static class WeightFormatFixtures
                     inputSize,
                     outputSize,
                     inputs.AsSpan(n.GetProperty("inputOffset").GetInt32(), rows * inputSize).ToArray(),
-                    outputs.AsSpan(n.GetProperty("outputOffset").GetInt32(), rows * outputSize).ToArray());
+                    outputs.AsSpan(n.GetProperty("outputOffset").GetInt32(), rows * outputSize).ToArray(),
+                    n.TryGetProperty("predictedClasses", out JsonElement classes) ? classes.EnumerateArray().Select(c => c.GetInt32()).ToArray() : null);
             }
 
             files.Add(file.Name, new FixtureFile(tensors, network));
@@ -87,7 +88,8 @@ internal sealed record FixtureFile(Dictionary<string, ExpectedTensor> Tensors, F
 /// <summary>A tensor as stored (shape) and the floats a reader must give (row-major over that shape).</summary>
 internal sealed record ExpectedTensor(int[] Shape, float[] Values);
 
-internal sealed record FixtureNetwork(string[] Layers, string Layout, int Rows, int InputSize, int OutputSize, float[] Inputs, float[] Outputs);
+/// <param name="PredictedClasses">For a classifier, what scikit-learn's <c>predict</c> returned for each row.</param>
+internal sealed record FixtureNetwork(string[] Layers, string Layout, int Rows, int InputSize, int OutputSize, float[] Inputs, float[] Outputs, int[]? PredictedClasses = null);
 
 /// <summary>
 /// The forward pass of a layer list written as in the manifest ("Dense(12, 16)", "LeakyReLU(0.1)", "BatchNorm(8,

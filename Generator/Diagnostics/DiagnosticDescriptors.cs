@@ -98,13 +98,23 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WeightsUnreadable = Error(
         "SNN022",
-        "Weights file is not valid safetensors",
+        "Weights file is corrupt",
         "The weights file '{0}' could not be read: {1}");
 
     public static readonly DiagnosticDescriptor WeightsBuildStepMissing = Error(
         "SNN023",
         "StaticNet's build step did not run",
         "The weights file '{0}' is an AdditionalFiles item, but StaticNet's build step did not hand it to the generator; with project references instead of the StaticNet package, add <Import Project=\"path/to/Runtime/build/StaticNet.targets\" /> to the project file");
+
+    public static readonly DiagnosticDescriptor OnnxGraphMismatch = Error(
+        "SNN024",
+        "ONNX graph does not match the declared layers",
+        "The ONNX model '{0}' does not match the declared layers: {1}");
+
+    public static readonly DiagnosticDescriptor WeightsTransposed = Error(
+        "SNN025",
+        "Weight matrix looks transposed",
+        "The weights file '{0}' holds a Dense weight in the other layout: {1}");
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id.ToLowerInvariant());

@@ -64,7 +64,7 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
 
     public override IEnumerable<string> LoadProducer(string local, LayerSpec? folded)
     {
-        string weight = $"file.ReadTensor({Literals.String(TensorPrefix + ".weight")}, {Outputs}, {Inputs})";
+        string weight = $"global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, {Literals.String(TensorPrefix + ".weight")}, {Outputs}, {Inputs}, layout)";
         string bias = HasBias ? $"file.ReadTensor({Literals.String(TensorPrefix + ".bias")}, {Outputs})" : "default";
         if (folded is BatchNormLayer bn)
         {

@@ -27,6 +27,15 @@ internal sealed record NetworkSpec(
 
 /// <summary>
 /// Weights embedded at compile time: the file's name and its bytes as base64, the form the build step hands
-/// over (a string compares and hashes fast, which keeps a megabyte of weights cheap in the cache).
+/// over (a string compares and hashes fast, which keeps a megabyte of weights cheap in the cache), its format and
+/// how it stores Dense weights.
 /// </summary>
-internal sealed record WeightsSpec(string FileName, string Base64);
+internal sealed record WeightsSpec(string FileName, string Base64, WeightsFormat Format = WeightsFormat.Safetensors, bool InputsByOutputs = false);
+
+/// <summary>The weight file formats <c>[Weights]</c> embeds, told apart by the file's extension.</summary>
+internal enum WeightsFormat
+{
+    Safetensors,
+    Numpy,
+    Onnx,
+}

@@ -40,10 +40,11 @@ public sealed class BatchNormParameters
 
     /// <summary>
     /// Reads <c>{prefix}.weight</c>, <c>.bias</c>, <c>.running_mean</c> and <c>.running_var</c>, each of shape
-    /// (<paramref name="features"/>), as PyTorch's <c>BatchNorm1d</c> saves them.
+    /// (<paramref name="features"/>), as PyTorch's <c>BatchNorm1d</c> saves them, from any weights file.
     /// </summary>
     /// <exception cref="System.IO.InvalidDataException">A tensor is missing or has another shape or dtype.</exception>
-    public static BatchNormParameters Read(SafetensorsReader file, string prefix, int features, float epsilon)
+    public static BatchNormParameters Read<TSource>(TSource file, string prefix, int features, float epsilon)
+        where TSource : ITensorSource, allows ref struct
         => new(
             file.ReadTensor(prefix + ".weight", features),
             file.ReadTensor(prefix + ".bias", features),

@@ -56,7 +56,8 @@ public sealed class LayerNormWeights
     /// <param name="features">Features per sample.</param>
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <exception cref="System.IO.InvalidDataException">A tensor is missing or has another shape or dtype.</exception>
-    public static LayerNormWeights Read(SafetensorsReader file, string prefix, int features, float epsilon)
+    public static LayerNormWeights Read<TSource>(TSource file, string prefix, int features, float epsilon)
+        where TSource : ITensorSource, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);

@@ -51,21 +51,6 @@ public interface ITensorSource
     float[] ReadTensor(string name, params ReadOnlySpan<int> expectedShape);
 }
 
-/// <summary>How a file stores a dense layer's weight matrix.</summary>
-/// <remarks>
-/// A dense layer computes y = x·Wᵀ + b with W of shape (outputs, inputs), as PyTorch's <c>nn.Linear</c> stores it.
-/// NumPy code (<c>x @ W + b</c>), scikit-learn (<c>coefs_</c>), Keras (<c>kernel</c>) and ONNX's <c>MatMul</c> keep the
-/// transpose, (inputs, outputs). The reader transposes on load, so the network is the same either way.
-/// </remarks>
-public enum WeightLayout
-{
-    /// <summary>(outputs, inputs), row-major: PyTorch's <c>nn.Linear.weight</c>. The default.</summary>
-    OutputsByInputs = 0,
-
-    /// <summary>(inputs, outputs), row-major: NumPy's <c>x @ W</c>, scikit-learn's <c>coefs_[i]</c>, Keras' <c>kernel</c>.</summary>
-    InputsByOutputs = 1,
-}
-
 /// <summary>Reads dense weight matrices in either <see cref="WeightLayout"/> from any <see cref="ITensorSource"/>.</summary>
 /// <remarks>For generated code, so it is hidden from IntelliSense and may change in any version.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]

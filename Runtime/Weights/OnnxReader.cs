@@ -106,6 +106,12 @@ public readonly ref struct OnnxReader : ITensorSource
     public (float[] Weight, float[]? Bias) ReadDense(OnnxLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        return (ReadDenseWeight(layer), ReadDenseBias(layer));
+    }
+
+    /// <summary>A Dense layer's weight as (outputs, inputs), row-major, multiplied by Gemm's alpha (see <see cref="ReadDense"/>).</summary>
+    internal float[] ReadDenseWeight(OnnxLayer layer)
+    {
         if (layer.Kind != OnnxLayerKind.Dense || layer.Weight is null)
         {
             throw new ArgumentException($"Not a Dense layer: {layer.Describe()}.", nameof(layer));
@@ -115,14 +121,20 @@ public readonly ref struct OnnxReader : ITensorSource
             ? TensorSourceExtensions.Transpose(ReadTensor(layer.Weight, layer.Inputs, layer.Outputs), layer.Inputs, layer.Outputs)
             : ReadTensor(layer.Weight, layer.Outputs, layer.Inputs);
         Scale(weight, layer.WeightScale);
-        float[]? bias = null;
-        if (layer.Bias is not null)
+        return weight;
+    }
+
+    /// <summary>A Dense layer's bias, (outputs), multiplied by Gemm's beta; null without one.</summary>
+    internal float[]? ReadDenseBias(OnnxLayer layer)
+    {
+        if (layer.Kind != OnnxLayerKind.Dense || layer.Bias is null)
         {
-            bias = Model.Initializer(layer.Bias)!.Dims.Count == 2 ? ReadTensor(layer.Bias, 1, layer.Outputs) : ReadTensor(layer.Bias, layer.Outputs);
-            Scale(bias, layer.BiasScale);
+            return null;
         }
 
-        return (weight, bias);
+        float[] bias = Model.Initializer(layer.Bias)!.Dims.Count == 2 ? ReadTensor(layer.Bias, 1, layer.Outputs) : ReadTensor(layer.Bias, layer.Outputs);
+        Scale(bias, layer.BiasScale);
+        return bias;
     }
 
     private static void Scale(float[] values, float factor)
