@@ -116,7 +116,7 @@ public sealed partial class NetworkGenerator
         {
             switch (step)
             {
-                case ForwardPlan.ProducerStep producer:
+                case ForwardPlan.ProducerStep { Producer.ProducerHasWeights: true } producer:
                     parameters.Add((producer.Producer.ProducerWeightsType, $"layer{producer.Producer.Position}", producer.FieldName));
                     break;
                 case ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (type, _) } inPlace:
@@ -167,7 +167,7 @@ public sealed partial class NetworkGenerator
             var arguments = new List<string>();
             foreach (ForwardPlan.Step step in plan.Steps)
             {
-                if (step is ForwardPlan.ProducerStep producer)
+                if (step is ForwardPlan.ProducerStep { Producer.ProducerHasWeights: true } producer)
                 {
                     string local = $"layer{producer.Producer.Position}";
                     foreach (string line in producer.Producer.LoadProducer(local, producer.Folded))
