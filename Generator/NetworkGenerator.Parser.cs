@@ -310,6 +310,7 @@ public sealed partial class NetworkGenerator
             {
                 Report(LayerProblem.Create(DiagnosticDescriptors.InputShapeRequired, layer.Display, hint), i);
                 sizesValid = false;
+                anyShape = true;
             }
 
             anyShape |= current is not null;

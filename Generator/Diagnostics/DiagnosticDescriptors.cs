@@ -109,7 +109,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ChannelsDoNotChain = Error(
         "SNN030",
         "Channels do not chain",
-        "{0} expects {1} input channels, but the layer before it produces {2} ({3})");
+        "{0} expects {1} input channels, but the layer before it produces {2} channels, {3}");
 
     public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
         "SNN031",

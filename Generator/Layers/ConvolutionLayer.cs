@@ -65,7 +65,7 @@ internal sealed record ConvolutionLayer(
     public override LayerRole Role => LayerRole.Producer;
 
     /// <summary>Input channels each output channel reads.</summary>
-    public int GroupInChannels => InChannels / Groups;
+    public int GroupInChannels => Groups > 0 ? InChannels / Groups : 0;
 
     /// <summary>Kernel taps along each spatial dimension: 1 along the height of a Conv1d.</summary>
     private int KernelHeight => SpatialRank == 2 ? KernelSize : 1;
