@@ -205,33 +205,33 @@ partial class TinyCnn : global::StaticNet.INetwork
         // layer 0 Conv2d(1, 4, 3, Padding = 1) + 1 BatchNorm(4) (folded) + 2 ReLU
         float[] layer0 = new float[batch * 480];
         global::StaticNet.Kernels.ConvolutionKernel.Forward<Layer0Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer0, batch, _layer0);
-        observer(new global::StaticNet.LayerActivation(0, 1, "Conv2d(1, 4, 3, Padding = 1) + BatchNorm(4)", batch, 480, layer0));
+        observer(new global::StaticNet.LayerActivation(0, 1, "Conv2d(1, 4, 3, Padding = 1) + BatchNorm(4)", batch, 480, layer0) { Shape = "(N, 4, 12, 10)" });
         values = layer0;
         float[] layer2 = (float[])values.Clone();
         global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.ReLUActivation>(layer2);
-        observer(new global::StaticNet.LayerActivation(2, 2, "ReLU", batch, 480, layer2));
+        observer(new global::StaticNet.LayerActivation(2, 2, "ReLU", batch, 480, layer2) { Shape = "(N, 4, 12, 10)" });
         values = layer2;
 
         // layer 3 MaxPool2d(2)
         float[] layer3 = new float[batch * 120];
         global::StaticNet.Kernels.PoolingKernel.Max<Layer3Shape>(values, layer3, batch);
-        observer(new global::StaticNet.LayerActivation(3, 3, "MaxPool2d(2)", batch, 120, layer3));
+        observer(new global::StaticNet.LayerActivation(3, 3, "MaxPool2d(2)", batch, 120, layer3) { Shape = "(N, 4, 6, 5)" });
         values = layer3;
 
         // layer 4 Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false) + 5 Tanh
         float[] layer4 = new float[batch * 24];
         global::StaticNet.Kernels.ConvolutionKernel.Forward<Layer4Shape, global::StaticNet.Kernels.IdentityActivation>(values, layer4, batch, _layer4);
-        observer(new global::StaticNet.LayerActivation(4, 4, "Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false)", batch, 24, layer4));
+        observer(new global::StaticNet.LayerActivation(4, 4, "Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false)", batch, 24, layer4) { Shape = "(N, 6, 2, 2)" });
         values = layer4;
         float[] layer5 = (float[])values.Clone();
         global::StaticNet.Kernels.ElementwiseKernel.Apply<global::StaticNet.Kernels.TanhActivation>(layer5);
-        observer(new global::StaticNet.LayerActivation(5, 5, "Tanh", batch, 24, layer5));
+        observer(new global::StaticNet.LayerActivation(5, 5, "Tanh", batch, 24, layer5) { Shape = "(N, 6, 2, 2)" });
         values = layer5;
 
         // layer 6 AvgPool2d(2, Stride = 1)
         float[] layer6 = new float[batch * 6];
         global::StaticNet.Kernels.PoolingKernel.Average<Layer6Shape>(values, layer6, batch);
-        observer(new global::StaticNet.LayerActivation(6, 6, "AvgPool2d(2, Stride = 1)", batch, 6, layer6));
+        observer(new global::StaticNet.LayerActivation(6, 6, "AvgPool2d(2, Stride = 1)", batch, 6, layer6) { Shape = "(N, 6, 1, 1)" });
         values = layer6;
 
         // layer 8 Dense(6, 3) + 9 Softmax
