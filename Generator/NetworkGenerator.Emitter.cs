@@ -116,7 +116,7 @@ public sealed partial class NetworkGenerator
         {
             switch (step)
             {
-                case ForwardPlan.ProducerStep producer:
+                case ForwardPlan.ProducerStep { Producer.ProducerHasWeights: true } producer:
                     parameters.Add((producer.Producer.ProducerWeightsType, $"layer{producer.Producer.Position}", producer.FieldName));
                     break;
                 case ForwardPlan.InPlaceStep { Layer.RuntimeWeights: var (type, _) } inPlace:
@@ -272,7 +272,7 @@ public sealed partial class NetworkGenerator
                     string label = d.Display + (producer.Folded is { } folded ? " + " + folded.Display : string.Empty);
                     w.Line($"float[] layer{d.Position} = new float[batch * {d.Output.Size}];");
                     w.Line(d.ProducerCall("values", $"layer{d.Position}", "batch", producer.FieldName, epilogue: null, prefetch: false));
-                    w.Line($"observer(new global::StaticNet.LayerActivation({d.Position}, {last.Position}, {Literals.String(label)}, batch, {d.Output.Size}, layer{d.Position}));");
+                    w.Line($"observer(new global::StaticNet.LayerActivation({d.Position}, {last.Position}, {Literals.String(label)}, batch, {d.Output.Size}, layer{d.Position}){ShapeInit(d)});");
                     w.Line($"values = layer{d.Position};");
                     if (producer.Epilogue is { } activation)
                     {
@@ -297,7 +297,7 @@ public sealed partial class NetworkGenerator
     {
         w.Line($"float[] layer{layer.Position} = (float[])values.Clone();");
         w.Line(apply);
-        w.Line($"observer(new global::StaticNet.LayerActivation({layer.Position}, {layer.Position}, {Literals.String(layer.Display)}, batch, {layer.Output.Size}, layer{layer.Position}));");
+        w.Line($"observer(new global::StaticNet.LayerActivation({layer.Position}, {layer.Position}, {Literals.String(layer.Display)}, batch, {layer.Output.Size}, layer{layer.Position}){ShapeInit(layer)});");
         w.Line($"values = layer{layer.Position};");
     }
 
@@ -327,6 +327,9 @@ public sealed partial class NetworkGenerator
         ForwardPlan.InPlaceStep s => $"layer {s.Layer.Position} {s.Layer.Display} (in place)",
         _ => step.ToString(),
     };
+
+    /// <summary>The shape a LayerActivation reports, set only where it is not the default (N, features).</summary>
+    private static string ShapeInit(LayerSpec layer) => layer.Output.Rank > 1 ? $" {{ Shape = {Literals.String(layer.Output.Display)} }}" : string.Empty;
 
     private static string XmlEscape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

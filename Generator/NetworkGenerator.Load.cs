@@ -115,7 +115,7 @@ public sealed partial class NetworkGenerator
             var arguments = new List<string>();
             foreach (ForwardPlan.Step step in plan.Steps)
             {
-                if (step is ForwardPlan.ProducerStep producer)
+                if (step is ForwardPlan.ProducerStep { Producer.ProducerHasWeights: true } producer)
                 {
                     string local = $"layer{producer.Producer.Position}";
                     foreach (string line in producer.Producer.LoadProducer(local, producer.Folded))

@@ -80,9 +80,10 @@ public sealed partial class NetworkGenerator
         diagnostics.AddRange(DeclarationChecks.Check(type, declaration, context.SemanticModel, cancellationToken));
 
         var layers = ReadLayers(attributes, diagnostics);
-        if (layers is not null)
+        (TensorShape? inputShape, bool inputShapeValid) = ReadInputShape(type, diagnostics);
+        if (layers is not null && inputShapeValid)
         {
-            ResolveShapes(layers, attributes, diagnostics);
+            ResolveShapes(layers, attributes, inputShape, diagnostics);
             CheckNames(layers, attributes, diagnostics);
         }
 
@@ -269,17 +270,18 @@ public sealed partial class NetworkGenerator
 
     /// <summary>
     /// Runs every layer's checks and shape rule in order, reporting on the layer's attribute, and fills in the shapes.
-    /// The network's input is what the first layer that states its input reads (Dense(784, …): 784 features); layers
-    /// before it take the same shape. A layer whose own sizes are invalid has no known shape, so the layer after it is
-    /// not compared with it.
+    /// The network's input is <c>[InputShape]</c>'s, or else what the first layer that states its input reads
+    /// (Dense(784, …): 784 features); layers before it take the same shape. A layer whose own sizes are invalid has no
+    /// known shape, so the layer after it is not compared with it.
     /// </summary>
-    private static void ResolveShapes(List<LayerSpec> layers, IReadOnlyList<LayerAttribute> attributes, List<DiagnosticInfo> diagnostics)
+    private static void ResolveShapes(List<LayerSpec> layers, IReadOnlyList<LayerAttribute> attributes, TensorShape? inputShape, List<DiagnosticInfo> diagnostics)
     {
         void Report(LayerProblem problem, int i)
             => diagnostics.Add(new DiagnosticInfo(problem.Descriptor, LocationInfo.From(attributes[i].Syntax), problem.MessageArgs));
 
         bool sizesValid = true;
-        TensorShape? current = null;
+        bool anyShape = inputShape is not null;
+        TensorShape? current = inputShape;
         for (int i = 0; i < layers.Count; i++)
         {
             LayerSpec layer = layers[i];
@@ -288,6 +290,7 @@ public sealed partial class NetworkGenerator
                 Report(sizeProblem, i);
                 sizesValid = false;
                 current = null;
+                anyShape = true;
                 continue;
             }
 
@@ -299,12 +302,21 @@ public sealed partial class NetworkGenerator
                     Report(problem, i);
                 }
 
-                current = result.Output;
+                // A shape rule that could not say what comes out (rank 0) leaves the layers after it unchecked.
+                current = result.Output.Rank == 0 ? null : result.Output;
             }
             else if (layer.DeclaredInput is { } declared)
             {
                 current = layer.Resolve(declared).Output;
             }
+            else if (!anyShape && layer.InputShapeHint is { } hint)
+            {
+                Report(LayerProblem.Create(DiagnosticDescriptors.InputShapeRequired, layer.Display, hint), i);
+                sizesValid = false;
+                anyShape = true;
+            }
+
+            anyShape |= current is not null;
 
             foreach (LayerProblem problem in layer.CheckOptions(i, layers.Count))
             {
@@ -320,13 +332,13 @@ public sealed partial class NetworkGenerator
                 $"it has {Literals.Grouped(parameters)} parameters; at most {Literals.Grouped(MaxParameters)} are supported"));
         }
 
-        if (!sizesValid || layers.FirstOrDefault(l => l.DeclaredInput is not null)?.DeclaredInput is not { } networkInput)
+        if (!sizesValid || (inputShape ?? layers.FirstOrDefault(l => l.DeclaredInput is not null)?.DeclaredInput) is not { } networkInput)
         {
             return;
         }
 
         TensorShape shape = networkInput;
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < layers.Count && shape.Rank > 0; i++)
         {
             TensorShape output = layers[i].Resolve(shape).Output;
             layers[i] = layers[i] with { Input = shape, Output = output };
@@ -364,6 +376,50 @@ public sealed partial class NetworkGenerator
                 seen.Add(layer.TensorPrefix, layer);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>[InputShape(c, l)]</c> or <c>[InputShape(c, h, w)]</c>, if the class has one, and whether it is valid (sizes
+    /// of at least 1 whose product fits; otherwise SNN003 or SNN011 on it).
+    /// </summary>
+    private static (TensorShape? Shape, bool Valid) ReadInputShape(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (AttributeData data in type.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() != InputShapeAttributeName)
+            {
+                continue;
+            }
+
+            LocationInfo? location = LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax());
+            int[] dimensions = data.ConstructorArguments.Select(a => a.Value is int value ? value : 0).ToArray();
+            string display = $"InputShape({string.Join(", ", dimensions)})";
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error || a.Value is not int)
+                || dimensions.Length is < 2 or > 3)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArguments, location, "[InputShape]"));
+                return (null, false);
+            }
+
+            if (dimensions.FirstOrDefault(d => d <= 0) is int nonPositive && dimensions.Any(d => d <= 0))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location, display, Literals.Int(nonPositive)));
+                return (null, false);
+            }
+
+            long size = dimensions.Aggregate(1L, (product, d) => product * d);
+            if (size > LayerSpec.MaxFeatures)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.SizeTooLarge, location, display,
+                    $"{Literals.Grouped(size)} values per sample; at most {Literals.Grouped(LayerSpec.MaxFeatures)} are supported"));
+                return (null, false);
+            }
+
+            return (TensorShape.Of(dimensions), true);
+        }
+
+        return (null, true);
     }
 
     private static WeightsRequest? ReadWeightsAttribute(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)

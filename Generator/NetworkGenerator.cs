@@ -26,6 +26,8 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
 {
     internal const string WeightsAttributeName = "StaticNet.WeightsAttribute";
 
+    internal const string InputShapeAttributeName = "StaticNet.InputShapeAttribute";
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {

@@ -5,8 +5,8 @@ Run from anywhere (needs Debian's python3-torch and python3-numpy, see tools/REA
 
     /usr/bin/python3 tools/make_fixtures.py [output_dir]
 
-For each model (seq_mlp, seq_bn, named, standalone_bn, wide_odd, seq_smooth, named_layernorm) the script,
-with fixed seeds:
+For each model (seq_mlp, seq_bn, named, standalone_bn, wide_odd, seq_smooth, named_layernorm, and the
+convolutional lenet, cnn_odd and cnn_1d) the script, with fixed seeds:
   1. builds it and trains it briefly (Adam, model.train()) on a synthetic task whose inputs have a
      non-zero per-feature mean and a non-unit scale, so BatchNorm running statistics and affine
      parameters end far from their defaults (0/1); LayerNorm's weight and bias start from random
@@ -16,7 +16,8 @@ with fixed seeds:
          every key of the state_dict; floating tensors in the file's dtype, the rest
          (BatchNorm's num_batches_tracked, I64, shape []) as they are;
        {name}.inputs.bin
-         float32 LE, (37, in_features) row-major: 33 rows of randn*2, then 4 saturation rows
+         float32 LE, (37, in_features) row-major (a convolutional model reads each row as its
+         (C, L) or (C, H, W) sample, like StaticNet's [InputShape]): 33 rows of randn*2, then 4 saturation rows
          (|x| in [30, 60]: all positive, all negative, alternating signs, random signs);
        {name}.{f32,f16,bf16}.expected.bin
          float32 LE, (37, out_features): the eval-mode outputs, computed in float32 after every
@@ -113,6 +114,64 @@ def build_seq_smooth():
     ))
 
 
+class ShapedSequential(nn.Sequential):
+    """An nn.Sequential whose flat input rows are reshaped to (C, L) or (C, H, W) first: the keys stay 0.weight, ..."""
+
+    def __init__(self, shape, *layers):
+        super().__init__(*layers)
+        self.shape = shape
+
+    def forward(self, x):
+        return super().forward(x.reshape(x.shape[0], *self.shape))
+
+
+def build_lenet():
+    """API.md's example: padding, max pooling, a BatchNorm2d after a convolution, Flatten, Dropout."""
+    return ShapedSequential(
+        (1, 28, 28),
+        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 5), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 64), nn.ReLU(), nn.Dropout(0.25), nn.Linear(64, 10),
+    )
+
+
+def build_cnn_odd():
+    """Stride, dilation, groups, no bias, a non-square odd input, average pooling with padding."""
+    return ShapedSequential(
+        (3, 13, 9),
+        nn.Conv2d(3, 20, 3, stride=2, padding=1), nn.Tanh(),
+        nn.Conv2d(20, 20, 3, padding=2, dilation=2, groups=4, bias=False), nn.BatchNorm2d(20),
+        nn.AvgPool2d(3, stride=2, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(240, 5), nn.Softmax(dim=1),
+    )
+
+
+class Cnn1d(nn.Module):
+    """One-dimensional, named children: a depthwise convolution, a BatchNorm1d after an activation, pooling with stride and padding."""
+
+    LAYERS = [
+        "conv1: Conv1d(4, 17, kernel_size=(5,), stride=(1,), padding=(2,))",
+        "relu (functional)",
+        "max_pool1d(3, stride=2, padding=1) (functional)",
+        "depthwise: Conv1d(17, 17, kernel_size=(3,), stride=(1,), groups=17)",
+        "sigmoid (functional)",
+        "bn: BatchNorm1d(17, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
+        "avg_pool1d(2) (functional)",
+        "flatten (functional)",
+        "head: Linear(in_features=187, out_features=3, bias=True)",
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(4, 17, 5, padding=2)
+        self.depthwise = nn.Conv1d(17, 17, 3, groups=17)
+        self.bn = nn.BatchNorm1d(17)
+        self.head = nn.Linear(187, 3)
+
+    def forward(self, x):
+        x = F.max_pool1d(F.relu(self.conv1(x.reshape(x.shape[0], 4, 50))), 3, stride=2, padding=1)
+        x = F.avg_pool1d(self.bn(torch.sigmoid(self.depthwise(x))), 2)
+        return self.head(torch.flatten(x, 1))
+
+
 def build_seq_mlp():
     return nn.Sequential(
         nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 5), nn.Softmax(dim=1)
@@ -159,6 +218,9 @@ MODELS = [
     ("wide_odd", build_wide_odd, 97, 1, "sigmoid", 1005),
     ("seq_smooth", build_seq_smooth, 19, 6, "regression", 1006),
     ("named_layernorm", NamedLayerNorm, 13, 5, "regression", 1007),
+    ("lenet", build_lenet, 784, 10, "regression", 1008),
+    ("cnn_odd", build_cnn_odd, 351, 5, "softmax", 1009),
+    ("cnn_1d", Cnn1d, 200, 3, "regression", 1010),
 ]
 
 # Models whose float32 outputs are also compared with a float64 copy of themselves (see check_float64).
@@ -262,7 +324,7 @@ def check_batchnorm(name, model):
     shift = bias - running_mean * scale; the running statistics themselves must also be far from 0/1.
     """
     for mod_name, mod in model.named_modules():
-        if isinstance(mod, nn.BatchNorm1d):
+        if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
             rm, rv = mod.running_mean, mod.running_var
             scale = mod.weight / torch.sqrt(rv + mod.eps)
             shift = mod.bias - rm * scale

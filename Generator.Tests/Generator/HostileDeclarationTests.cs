@@ -340,17 +340,25 @@ internal static class HostileDeclaration
         };
     }
 
-    /// <summary>One or more attribute lists of layers: a Dense first, then any attribute found by reflection.</summary>
+    /// <summary>
+    /// One or more attribute lists of layers: a Dense first, or a third of the time a convolutional start whose shapes
+    /// chain, then any attribute found by reflection.
+    /// </summary>
     private static string Layers(Context context, bool qualified)
     {
         Random random = context.Random;
-        var attributes = new List<string> { Attribute(context, typeof(DenseAttribute), qualified) };
+        var attributes = random.Next(3) == 0
+            ? ConvolutionalStart(context, qualified)
+            : new List<string> { Attribute(context, typeof(DenseAttribute), qualified) };
         // [Weights] names a file this test has no sidecar for (SNN020): only among hostile layers. WeightsTests covers it.
         Type[] kinds = LayerAttributes.Where(t => context.Hostile || t != typeof(WeightsAttribute)).ToArray();
+        // Both starts end in features, where a convolution, pool, Flatten or a second InputShape is an error: outside
+        // hostile declarations those come a quarter of the time, so that most declarations still generate code.
+        Type[] onFeatures = kinds.Where(t => !Regex.IsMatch(t.Name, "^(Conv|MaxPool|AvgPool|Flatten|InputShape)")).ToArray();
         int more = random.Next(1, 6);
         for (int i = 0; i < more; i++)
         {
-            attributes.Add(Attribute(context, Pick(random, kinds), qualified));
+            attributes.Add(Attribute(context, Pick(random, context.Hostile || random.Next(4) == 0 ? kinds : onFeatures), qualified));
         }
 
         // Split into several lists, sometimes with a target, sometimes with an unrelated attribute among them.
@@ -366,6 +374,45 @@ internal static class HostileDeclaration
         }
 
         return lists.ToString().TrimEnd();
+    }
+
+    /// <summary>
+    /// [InputShape], one or two convolutions (options mostly valid; hostile ones anything), maybe a pool and an
+    /// activation, Flatten and a Dense reading the flattened features: so convolutional code is generated and compiled too.
+    /// </summary>
+    private static List<string> ConvolutionalStart(Context context, bool qualified)
+    {
+        Random random = context.Random;
+        string Name(string name) => qualified ? "global::StaticNet." + name : name;
+        bool twoD = random.Next(2) == 0;
+        int channels = random.Next(1, 4);
+        int[] spatial = Enumerable.Range(0, twoD ? 2 : 1).Select(_ => random.Next(3, 12)).ToArray();
+        var attributes = new List<string> { $"{Name("InputShape")}({channels}, {string.Join(", ", spatial)})" };
+        for (int c = random.Next(1, 3); c > 0; c--)
+        {
+            int groups = channels % 2 == 0 && random.Next(3) == 0 ? 2 : 1;
+            int outChannels = groups * random.Next(1, 9), kernel = random.Next(1, 4), padding = random.Next(0, 2), stride = random.Next(1, 3);
+            string hostile = context.Hostile && random.Next(3) == 0 ? $", Dilation = {Pick(random, ["0", "-1", "1 << 30", "int.MaxValue"])}" : string.Empty;
+            string name = random.Next(3) == 0 ? $", Name = {CSharpString(context.Hostile ? HostileString(random) : $"conv{context.NextName++}")}" : string.Empty;
+            attributes.Add($"{Name(twoD ? "Conv2d" : "Conv1d")}({channels}, {outChannels}, {kernel}, Stride = {stride}, Padding = {padding}, Groups = {groups}{hostile}{name})");
+            spatial = spatial.Select(s => ((s + (2 * padding) - kernel) / stride) + 1).ToArray();
+            channels = outChannels;
+            if (random.Next(2) == 0)
+            {
+                attributes.Add(Name(Pick(random, ["ReLU", "Tanh", "GELU", "SiLU"])));
+            }
+
+            if (random.Next(3) == 0 && spatial.All(s => s >= 2))
+            {
+                attributes.Add($"{Name(Pick(random, ["MaxPool", "AvgPool"]) + (twoD ? "2d" : "1d"))}(2)");
+                spatial = spatial.Select(s => s / 2).ToArray();
+            }
+        }
+
+        attributes.Add(Name("Flatten"));
+        context.Width = channels * spatial.Aggregate(1, (a, b) => a * b);
+        attributes.Add(Attribute(context, typeof(DenseAttribute), qualified));
+        return attributes;
     }
 
     private static string Attribute(Context context, Type type, bool qualified)

@@ -52,6 +52,19 @@ public sealed class SnapshotTests
             """, "WideNet", nameof(Wide_layers_keep_small_blocks_on_the_stack_and_large_ones_in_native_memory));
 
     [Fact]
+    public void Small_convolutional_network()
+        => Verify("""
+            using StaticNet;
+
+            namespace Vision;
+
+            [InputShape(1, 12, 10)]
+            [Conv2d(1, 4, 3, Padding = 1), BatchNorm(4), ReLU, MaxPool2d(2), Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false), Tanh,
+             AvgPool2d(2, Stride = 1), Flatten, Dense(6, 3), Softmax]
+            public partial class TinyCnn { }
+            """, "Vision.TinyCnn", nameof(Small_convolutional_network));
+
+    [Fact]
     public void One_layer()
         => Verify("""
             using StaticNet;

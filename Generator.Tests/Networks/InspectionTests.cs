@@ -30,6 +30,28 @@ public sealed class InspectionTests
     }
 
     [Fact]
+    public void ForwardInspect_of_a_convolutional_network_reports_NCHW_shapes_and_Forwards_bits()
+    {
+        var net = LeNet.Load(RandomWeights.File(Layers.LeNet, RandomWeights.For(Layers.LeNet, new Random(8))));
+        float[] inputs = RandomWeights.Inputs(5 * LeNet.InputSize, new Random(9));
+        float[] expected = new float[5 * LeNet.OutputSize], inspected = new float[expected.Length];
+        net.Forward(inputs, expected);
+
+        var seen = new List<(int Position, string Layer, string Shape, int Features, float[] Values)>();
+        net.ForwardInspect(inputs, inspected, a => seen.Add((a.Position, a.Layer, a.Shape, a.Features, a.Values.ToArray())));
+
+        Assert.Equal(NetworkTests.Bits(expected), NetworkTests.Bits(inspected));
+        Assert.Equal(NetworkTests.Bits(expected), NetworkTests.Bits(seen[^1].Values));
+        // Conv 0, ReLU 1, pool 2, conv 3 with BatchNorm 4 folded, ReLU 5, pool 6, (Flatten 7 and Dropout 10 not reported), Dense 8, ReLU 9, Dense 11.
+        Assert.Equal([0, 1, 2, 3, 5, 6, 8, 9, 11], seen.Select(s => s.Position));
+        Assert.Equal(
+            ["(N, 8, 28, 28)", "(N, 8, 28, 28)", "(N, 8, 14, 14)", "(N, 16, 10, 10)", "(N, 16, 10, 10)", "(N, 16, 5, 5)", "(N, 64)", "(N, 64)", "(N, 10)"],
+            seen.Select(s => s.Shape));
+        Assert.Equal("Conv2d(8, 16, 5) + BatchNorm(16)", seen[3].Layer);
+        Assert.All(seen, s => Assert.Equal(s.Shape.Split(", ").Skip(1).Select(d => int.Parse(d.TrimEnd(')'), System.Globalization.CultureInfo.InvariantCulture)).Aggregate(1, (a, b) => a * b), s.Features));
+    }
+
+    [Fact]
     public void Intermediate_activations_match_the_reference_layer_by_layer()
     {
         var tensors = RandomWeights.For(Layers.StandaloneBn, new Random(5));

@@ -23,6 +23,9 @@ public sealed class NetworkTests
         Make("SeqSmooth", Layers.SeqSmooth, b => { var n = SeqSmooth.Load(b); return x => Run(x, SeqSmooth.InputSize, SeqSmooth.OutputSize, n.Forward); }),
         Make("NamedLayerNorm", Layers.NamedLayerNorm, b => { var n = NamedLayerNorm.Load(b); return x => Run(x, NamedLayerNorm.InputSize, NamedLayerNorm.OutputSize, n.Forward); }),
         Make("Wide4096", Layers.Wide4096, b => { var n = Wide4096.Load(b); return x => Run(x, Wide4096.InputSize, Wide4096.OutputSize, n.Forward); }),
+        Make("LeNet", Layers.LeNet, b => { var n = LeNet.Load(b); return x => Run(x, LeNet.InputSize, LeNet.OutputSize, n.Forward); }),
+        Make("CnnOdd", Layers.CnnOdd, b => { var n = CnnOdd.Load(b); return x => Run(x, CnnOdd.InputSize, CnnOdd.OutputSize, n.Forward); }),
+        Make("Cnn1d", Layers.Cnn1d, b => { var n = Cnn1d.Load(b); return x => Run(x, Cnn1d.InputSize, Cnn1d.OutputSize, n.Forward); }),
         Make("Wide8192", Layers.Wide8192, b => { var n = Wide8192.Load(b); return x => Run(x, Wide8192.InputSize, Wide8192.OutputSize, n.Forward); }),
     }.ToDictionary(c => c.Name);
 

@@ -7,8 +7,8 @@ namespace StaticNet.Generator.Tests.Networks;
 
 /// <summary>
 /// StaticNet against PyTorch itself: weights and eval-mode outputs made by tools/make_fixtures.py (PyTorch,
-/// committed), for nn.Sequential models and modules with named children (LayerNorm and the smooth activations
-/// included), in F32, F16 and BF16, with
+/// committed), for nn.Sequential models and modules with named children (LayerNorm, the smooth activations and
+/// convolutional networks with stride, padding, dilation, groups and pooling included), in F32, F16 and BF16, with
 /// num_batches_tracked (I64) and __metadata__ in every file. Tolerance from API.md: |Δ| ≤ 1e-5 · max(1, |y|).
 /// </summary>
 public sealed class PyTorchParityTests
@@ -18,7 +18,7 @@ public sealed class PyTorchParityTests
         get
         {
             var data = new TheoryData<string, string>();
-            foreach (string model in new[] { "seq_mlp", "seq_bn", "named", "standalone_bn", "wide_odd", "seq_smooth", "named_layernorm" })
+            foreach (string model in new[] { "seq_mlp", "seq_bn", "named", "standalone_bn", "wide_odd", "seq_smooth", "named_layernorm", "lenet", "cnn_odd", "cnn_1d" })
             {
                 foreach (string dtype in new[] { "f32", "f16", "bf16" })
                 {
@@ -49,6 +49,9 @@ public sealed class PyTorchParityTests
             case "wide_odd": WideOdd.Load(weights).Forward(inputs, actual); break;
             case "seq_smooth": SeqSmooth.Load(weights).Forward(inputs, actual); break;
             case "named_layernorm": NamedLayerNorm.Load(weights).Forward(inputs, actual); break;
+            case "lenet": LeNet.Load(weights).Forward(inputs, actual); break;
+            case "cnn_odd": CnnOdd.Load(weights).Forward(inputs, actual); break;
+            case "cnn_1d": Cnn1d.Load(weights).Forward(inputs, actual); break;
             default: throw new ArgumentOutOfRangeException(nameof(model));
         }
 

@@ -136,7 +136,7 @@ public sealed class RandomArchitectureTests(ITestOutputHelper output)
     }
 
     /// <summary>Generates, compiles and loads the networks, each with a <c>Run(byte[] weights, float[] inputs)</c> entry point.</summary>
-    private static Assembly Compile(List<RefLayer[]> networks, int seed)
+    internal static Assembly Compile(List<RefLayer[]> networks, int seed)
     {
         var source = new StringBuilder("using StaticNet;\nnamespace Random;\n");
         for (int i = 0; i < networks.Count; i++)

@@ -83,6 +83,21 @@ internal static class Layers
 
     public static readonly RefLayer[] Wide4096 = [RefLayer.Dense(1, 4096), RefLayer.Act("Tanh"), RefLayer.Dense(4096, 1)];
 
+    public static readonly RefLayer[] LeNet =
+        [RefLayer.Shape(1, 28, 28), RefLayer.Conv(2, 1, 8, 5, padding: 2), RefLayer.Act("ReLU"), RefLayer.Pool("MaxPool2d", 2), RefLayer.Conv(2, 8, 16, 5),
+         RefLayer.BatchNorm(16), RefLayer.Act("ReLU"), RefLayer.Pool("MaxPool2d", 2), new RefLayer("Flatten"), RefLayer.Dense(400, 64), RefLayer.Act("ReLU"),
+         new RefLayer("Dropout", P: 0.25f), RefLayer.Dense(64, 10)];
+
+    public static readonly RefLayer[] CnnOdd =
+        [RefLayer.Shape(3, 13, 9), RefLayer.Conv(2, 3, 20, 3, stride: 2, padding: 1), RefLayer.Act("Tanh"),
+         RefLayer.Conv(2, 20, 20, 3, padding: 2, dilation: 2, groups: 4, bias: false), RefLayer.BatchNorm(20),
+         RefLayer.Pool("AvgPool2d", 3, stride: 2, padding: 1), RefLayer.Act("ReLU"), new RefLayer("Flatten"), RefLayer.Dense(240, 5), RefLayer.Act("Softmax")];
+
+    public static readonly RefLayer[] Cnn1d =
+        [RefLayer.Shape(4, 50), RefLayer.Conv(1, 4, 17, 5, padding: 2, name: "conv1"), RefLayer.Act("ReLU"), RefLayer.Pool("MaxPool1d", 3, stride: 2, padding: 1),
+         RefLayer.Conv(1, 17, 17, 3, groups: 17, name: "depthwise"), RefLayer.Act("Sigmoid"), RefLayer.BatchNorm(17, name: "bn"), RefLayer.Pool("AvgPool1d", 2),
+         new RefLayer("Flatten"), RefLayer.Dense(187, 3, name: "head")];
+
     public static readonly RefLayer[] LargeLayer = [RefLayer.Dense(1000, 1100), RefLayer.Act("ReLU"), RefLayer.Dense(1100, 3), RefLayer.Act("Softmax")];
 }
 
@@ -103,3 +118,21 @@ public partial class SigmoidNet;
 
 [Dense(2, 2), Tanh]
 public partial class TanhNet;
+
+/// <summary>The convolutional network of API.md: padding, max pooling, a BatchNorm folded into a convolution, Flatten, Dropout.</summary>
+[InputShape(1, 28, 28)]
+[Conv2d(1, 8, 5, Padding = 2), ReLU, MaxPool2d(2), Conv2d(8, 16, 5), BatchNorm(16), ReLU, MaxPool2d(2),
+ Flatten, Dense(400, 64), ReLU, Dropout(0.25f), Dense(64, 10)]
+public partial class LeNet;
+
+/// <summary>Stride, dilation, groups, no bias, a non-square odd input, average pooling with padding, as tools/make_fixtures.py's cnn_odd.</summary>
+[InputShape(3, 13, 9)]
+[Conv2d(3, 20, 3, Stride = 2, Padding = 1), Tanh, Conv2d(20, 20, 3, Padding = 2, Dilation = 2, Groups = 4, Bias = false), BatchNorm(20),
+ AvgPool2d(3, Stride = 2, Padding = 1), ReLU, Flatten, Dense(240, 5), Softmax]
+public partial class CnnOdd;
+
+/// <summary>One-dimensional: a depthwise convolution, a BatchNorm after an activation (in place, per channel), pooling with stride and padding, as tools/make_fixtures.py's cnn_1d.</summary>
+[InputShape(4, 50)]
+[Conv1d(4, 17, 5, Padding = 2, Name = "conv1"), ReLU, MaxPool1d(3, Stride = 2, Padding = 1), Conv1d(17, 17, 3, Groups = 17, Name = "depthwise"),
+ Sigmoid, BatchNorm(17, Name = "bn"), AvgPool1d(2), Flatten, Dense(187, 3, Name = "head")]
+public partial class Cnn1d;

@@ -20,25 +20,40 @@ internal sealed class ReferenceNetwork
         _tensors = tensors;
     }
 
-    public int InputSize => _layers.First(l => l.IsSized).In;
+    public int InputSize => _layers[0].Kind == "InputShape" ? _layers[0].Dimensions.Aggregate(1, (a, b) => a * b) : _layers.First(l => l.IsSized).In;
 
+    /// <summary>The last sized layer's outputs: every network here ends with a Dense or a layer that keeps its width.</summary>
     public int OutputSize => _layers.Last(l => l.IsSized).Out;
+
+    /// <summary>The per-sample shape while a sample goes through the layers: (features), (C, L) or (C, H, W).</summary>
+    private int[] _shape = [];
 
     public float[] Forward(float[] inputs)
     {
-        int batch = inputs.Length / InputSize;
-        var outputs = new float[batch * OutputSize];
+        int inputSize = InputSize;
+        int batch = inputs.Length / inputSize;
+        var rows = new List<double[]>();
         for (int r = 0; r < batch; r++)
         {
-            double[] x = inputs.Skip(r * InputSize).Take(InputSize).Select(v => (double)v).ToArray();
+            double[] x = inputs.Skip(r * inputSize).Take(inputSize).Select(v => (double)v).ToArray();
+            _shape = _layers[0].Kind == "InputShape" ? _layers[0].Dimensions : [inputSize];
             for (int i = 0; i < _layers.Count; i++)
             {
-                x = Apply(_layers[i], i, x);
+                x = Apply(_layers[i], RefLayer.PositionOf(_layers, i), x);
             }
+
+            rows.Add(x);
+        }
+
+        int outputSize = rows.Count > 0 ? rows[0].Length : 0;
+        var outputs = new float[batch * outputSize];
+        for (int r = 0; r < batch; r++)
+        {
+            double[] x = rows[r];
 
             for (int o = 0; o < x.Length; o++)
             {
-                outputs[(r * OutputSize) + o] = (float)x[o];
+                outputs[(r * outputSize) + o] = (float)x[o];
             }
         }
 
@@ -50,6 +65,20 @@ internal sealed class ReferenceNetwork
         string p = layer.Name ?? position.ToString(CultureInfo.InvariantCulture);
         switch (layer.Kind)
         {
+            case "InputShape": return x;
+            case "Flatten":
+                _shape = [x.Length];
+                return x;
+            case "Conv1d" or "Conv2d": return Convolve(layer, p, x);
+            case "MaxPool1d" or "MaxPool2d" or "AvgPool1d" or "AvgPool2d": return Pool(layer, x);
+            case "BatchNorm" when _shape.Length > 1:
+            {
+                // BatchNorm1d/2d after a convolution: per channel.
+                float[] g = _tensors[p + ".weight"], b = _tensors[p + ".bias"], m = _tensors[p + ".running_mean"], v = _tensors[p + ".running_var"];
+                int plane = x.Length / _shape[0];
+                return x.Select((value, i) => ((value - m[i / plane]) / Math.Sqrt(v[i / plane] + (double)layer.Epsilon) * g[i / plane]) + b[i / plane]).ToArray();
+            }
+
             case "Dense":
             {
                 float[] w = _tensors[p + ".weight"];
@@ -66,6 +95,7 @@ internal sealed class ReferenceNetwork
                     y[o] = acc;
                 }
 
+                _shape = [layer.Out];
                 return y;
             }
 
@@ -106,6 +136,90 @@ internal sealed class ReferenceNetwork
         }
     }
 
+    /// <summary>nn.Conv1d / nn.Conv2d from their definition: zero padding, stride, dilation, groups; a 1-D layer as height 1.</summary>
+    private double[] Convolve(RefLayer layer, string p, double[] x)
+    {
+        bool twoD = layer.Kind == "Conv2d";
+        int c = _shape[0], h = twoD ? _shape[1] : 1, w = _shape[^1];
+        int kh = twoD ? layer.Kernel : 1, kw = layer.Kernel;
+        int sh = twoD ? layer.Stride : 1, ph = twoD ? layer.Padding : 0, dh = twoD ? layer.Dilation : 1;
+        int oh = ((h + (2 * ph) - (dh * (kh - 1)) - 1) / sh) + 1;
+        int ow = ((w + (2 * layer.Padding) - (layer.Dilation * (kw - 1)) - 1) / layer.Stride) + 1;
+        int inPerGroup = c / layer.Groups, outPerGroup = layer.Out / layer.Groups;
+        float[] weight = _tensors[p + ".weight"];
+        float[]? bias = layer.Bias ? _tensors[p + ".bias"] : null;
+        var y = new double[layer.Out * oh * ow];
+        for (int o = 0; o < layer.Out; o++)
+        {
+            int group = o / outPerGroup;
+            for (int i = 0; i < oh; i++)
+            {
+                for (int j = 0; j < ow; j++)
+                {
+                    double acc = bias?[o] ?? 0.0;
+                    for (int ic = 0; ic < inPerGroup; ic++)
+                    {
+                        for (int a = 0; a < kh; a++)
+                        {
+                            for (int b = 0; b < kw; b++)
+                            {
+                                int row = (i * sh) - ph + (a * dh), col = (j * layer.Stride) - layer.Padding + (b * layer.Dilation);
+                                if (row >= 0 && row < h && col >= 0 && col < w)
+                                {
+                                    acc += x[((((group * inPerGroup) + ic) * h) + row) * w + col] * weight[((((o * inPerGroup) + ic) * kh) + a) * kw + b];
+                                }
+                            }
+                        }
+                    }
+
+                    y[(((o * oh) + i) * ow) + j] = acc;
+                }
+            }
+        }
+
+        _shape = twoD ? [layer.Out, oh, ow] : [layer.Out, ow];
+        return y;
+    }
+
+    /// <summary>nn.MaxPool1d/2d (NaN propagates, padding never wins) and nn.AvgPool1d/2d (padding counted in the mean).</summary>
+    private double[] Pool(RefLayer layer, double[] x)
+    {
+        bool twoD = layer.Kind.EndsWith("2d", StringComparison.Ordinal);
+        bool max = layer.Kind.StartsWith("Max", StringComparison.Ordinal);
+        int stride = layer.Stride == 0 ? layer.Kernel : layer.Stride;
+        int c = _shape[0], h = twoD ? _shape[1] : 1, w = _shape[^1];
+        int kh = twoD ? layer.Kernel : 1, sh = twoD ? stride : 1, ph = twoD ? layer.Padding : 0;
+        int oh = ((h + (2 * ph) - kh) / sh) + 1, ow = ((w + (2 * layer.Padding) - layer.Kernel) / stride) + 1;
+        var y = new double[c * oh * ow];
+        for (int ch = 0; ch < c; ch++)
+        {
+            for (int i = 0; i < oh; i++)
+            {
+                for (int j = 0; j < ow; j++)
+                {
+                    double value = max ? double.NegativeInfinity : 0.0;
+                    for (int a = 0; a < kh; a++)
+                    {
+                        for (int b = 0; b < layer.Kernel; b++)
+                        {
+                            int row = (i * sh) - ph + a, col = (j * stride) - layer.Padding + b;
+                            if (row >= 0 && row < h && col >= 0 && col < w)
+                            {
+                                double v = x[(((ch * h) + row) * w) + col];
+                                value = max ? (v > value || double.IsNaN(v) ? v : value) : value + v;
+                            }
+                        }
+                    }
+
+                    y[(((ch * oh) + i) * ow) + j] = max ? value : value / (kh * layer.Kernel);
+                }
+            }
+        }
+
+        _shape = twoD ? [c, oh, ow] : [c, ow];
+        return y;
+    }
+
     /// <summary>PyTorch's tolerance from the contract: |Δ| ≤ 1e-5 · max(1, |y|).</summary>
     public static void AssertClose(float[] expected, float[] actual, string context, double tolerance = 1e-5)
     {
@@ -137,6 +251,49 @@ internal sealed record RefLayer(string Kind, int In = 0, int Out = 0, bool Bias 
     /// <summary>GELU's approximation: null (exact) or "tanh".</summary>
     public string? Approximate { get; init; }
 
+    /// <summary>InputShape's dimensions.</summary>
+    public int[] Dimensions { get; init; } = [];
+
+    /// <summary>A convolution's or pool's kernel size.</summary>
+    public int Kernel { get; init; }
+
+    /// <summary>A convolution's stride (1), or a pool's (0: the kernel size).</summary>
+    public int Stride { get; init; } = 1;
+
+    /// <summary>Zero padding on each side.</summary>
+    public int Padding { get; init; }
+
+    /// <summary>A convolution's dilation.</summary>
+    public int Dilation { get; init; } = 1;
+
+    /// <summary>A convolution's groups.</summary>
+    public int Groups { get; init; } = 1;
+
+    /// <summary>The tensor position of layer <paramref name="index"/>: InputShape, first in a list, is not a layer.</summary>
+    public static int PositionOf(IReadOnlyList<RefLayer> layers, int index) => layers.Count > 0 && layers[0].Kind == "InputShape" ? index - 1 : index;
+
+    public static RefLayer Shape(params int[] dimensions) => new("InputShape") { Dimensions = dimensions };
+
+    public static RefLayer Conv(int rank, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true, string? name = null)
+        => new(rank == 1 ? "Conv1d" : "Conv2d", inChannels, outChannels, bias, Name: name) { Kernel = kernel, Stride = stride, Padding = padding, Dilation = dilation, Groups = groups };
+
+    public static RefLayer Pool(string kind, int kernel, int stride = 0, int padding = 0) => new(kind) { Kernel = kernel, Stride = stride, Padding = padding };
+
+    /// <summary>The shape of the learned weight in PyTorch's layout.</summary>
+    public int[] WeightShape => Kind switch
+    {
+        "Dense" => [Out, In],
+        "Conv1d" => [Out, In / Groups, Kernel],
+        "Conv2d" => [Out, In / Groups, Kernel, Kernel],
+        _ => [In],
+    };
+
+    private string ConvOptions => string.Concat(
+        Stride != 1 && Kind.StartsWith("Conv", StringComparison.Ordinal) || Stride != 0 && Kind.Contains("Pool", StringComparison.Ordinal) ? $", Stride = {Stride}" : string.Empty,
+        Padding != 0 ? $", Padding = {Padding}" : string.Empty,
+        Dilation != 1 ? $", Dilation = {Dilation}" : string.Empty,
+        Groups != 1 ? $", Groups = {Groups}" : string.Empty);
+
     /// <summary>Layers that state their width (the others take the width before them).</summary>
     public bool IsSized => Kind is "Dense" or "BatchNorm" or "LayerNorm";
 
@@ -151,6 +308,9 @@ internal sealed record RefLayer(string Kind, int In = 0, int Out = 0, bool Bias 
     /// <summary>The C# attribute that declares this layer.</summary>
     public string Attribute => Kind switch
     {
+        "InputShape" => $"InputShape({string.Join(", ", Dimensions)})",
+        "Conv1d" or "Conv2d" => $"{Kind}({In}, {Out}, {Kernel}{ConvOptions}{(Bias ? string.Empty : ", Bias = false")}{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
+        "MaxPool1d" or "MaxPool2d" or "AvgPool1d" or "AvgPool2d" => $"{Kind}({Kernel}{ConvOptions})",
         "Dense" => $"Dense({In}, {Out}{(Bias ? string.Empty : ", Bias = false")}{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
         "BatchNorm" => $"BatchNorm({In}, Epsilon = {Epsilon.ToString("R", CultureInfo.InvariantCulture)}f{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
         "LayerNorm" => $"LayerNorm({In}, Epsilon = {Epsilon.ToString("R", CultureInfo.InvariantCulture)}f{(Name is null ? string.Empty : $", Name = \"{Name}\"")})",
@@ -174,8 +334,19 @@ internal static class RandomWeights
         for (int i = 0; i < layers.Count; i++)
         {
             RefLayer layer = layers[i];
-            string p = layer.Name ?? i.ToString(CultureInfo.InvariantCulture);
-            if (layer.Kind == "Dense")
+            string p = layer.Name ?? RefLayer.PositionOf(layers, i).ToString(CultureInfo.InvariantCulture);
+            if (layer.Kind is "Conv1d" or "Conv2d")
+            {
+                // PyTorch's default init range, 1/√fan_in.
+                int fanIn = layer.WeightShape.Skip(1).Aggregate(1, (a, b) => a * b);
+                double bound = 1 / Math.Sqrt(fanIn);
+                tensors[p + ".weight"] = Enumerable.Range(0, layer.Out * fanIn).Select(_ => Next(bound)).ToArray();
+                if (layer.Bias)
+                {
+                    tensors[p + ".bias"] = Enumerable.Range(0, layer.Out).Select(_ => Next(bound)).ToArray();
+                }
+            }
+            else if (layer.Kind == "Dense")
             {
                 // PyTorch's default init range, 1/√inputs, so activations stay O(1) through deep networks.
                 double bound = 1 / Math.Sqrt(layer.In);
@@ -208,10 +379,10 @@ internal static class RandomWeights
         for (int i = 0; i < layers.Count; i++)
         {
             RefLayer layer = layers[i];
-            string p = layer.Name ?? i.ToString(CultureInfo.InvariantCulture);
+            string p = layer.Name ?? RefLayer.PositionOf(layers, i).ToString(CultureInfo.InvariantCulture);
             foreach ((string name, float[] values) in tensors.Where(t => t.Key.StartsWith(p + ".", StringComparison.Ordinal)))
             {
-                int[] shape = name.EndsWith(".weight", StringComparison.Ordinal) && layer.Kind == "Dense" ? new[] { layer.Out, layer.In } : new[] { values.Length };
+                int[] shape = name.EndsWith(".weight", StringComparison.Ordinal) && layer.Kind is "Dense" or "Conv1d" or "Conv2d" ? layer.WeightShape : new[] { values.Length };
                 list.Add(new SafetensorsWriter.Tensor(name, shape, values));
             }
         }

@@ -116,6 +116,26 @@ internal static class DiagnosticDescriptors
         "Weight matrix looks transposed",
         "The weights file '{0}' holds a Dense weight in the other layout: {1}");
 
+    public static readonly DiagnosticDescriptor ChannelsDoNotChain = Error(
+        "SNN030",
+        "Channels do not chain",
+        "{0} expects {1} input channels, but the layer before it produces {2} channels, {3}");
+
+    public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
+        "SNN031",
+        "Kernel larger than its input",
+        "{0} has a window of {1}, larger than its padded input of {2} (the layer before it produces {3})");
+
+    public static readonly DiagnosticDescriptor LayerCannotFollow = Error(
+        "SNN032",
+        "Layer cannot follow the shape before it",
+        "{0} cannot follow a layer that produces {1}: {2}");
+
+    public static readonly DiagnosticDescriptor InputShapeRequired = Error(
+        "SNN033",
+        "Input shape required",
+        "{0} needs the shape of each input sample; declare [{1}] on the class");
+
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
 

@@ -52,9 +52,9 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     public override ShapeResult Resolve(TensorShape input)
         => new(
             TensorShape.Features(Outputs),
-            input.Rank == 1 && input.Size == Inputs
-                ? null
-                : LayerProblem.Create(DiagnosticDescriptors.SizesDoNotChain, Display, Literals.Int(Inputs), input.Describe));
+            input.Rank > 1 ? LayerProblem.Create(DiagnosticDescriptors.LayerCannotFollow, Display, input.Display, $"it reads features; put Flatten before it (giving {input.Describe})")
+            : input.Size == Inputs ? null
+            : LayerProblem.Create(DiagnosticDescriptors.SizesDoNotChain, Display, Literals.Int(Inputs), input.Describe));
 
     public override bool Folds(LayerSpec next) => next is BatchNormLayer;
 

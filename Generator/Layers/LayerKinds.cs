@@ -53,7 +53,14 @@ internal static class LayerKinds
         BatchNormLayer.Kind,
         LayerNormLayer.Kind,
         DropoutLayer.Kind,
-        SoftmaxLayer.Kind).AddRange(ActivationLayer.Kinds);
+        SoftmaxLayer.Kind,
+        ConvolutionLayer.Conv1dKind,
+        ConvolutionLayer.Conv2dKind,
+        PoolingLayer.MaxPool1dKind,
+        PoolingLayer.MaxPool2dKind,
+        PoolingLayer.AvgPool1dKind,
+        PoolingLayer.AvgPool2dKind,
+        FlattenLayer.Kind).AddRange(ActivationLayer.Kinds);
 
     private static readonly Dictionary<string, LayerKind> ByAttributeName = All.ToDictionary(kind => kind.AttributeName, StringComparer.Ordinal);
 

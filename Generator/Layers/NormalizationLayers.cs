@@ -68,12 +68,26 @@ internal sealed record BatchNormLayer(int Position, string? Name, int Features, 
 
     public override long ParameterCount => 2L * Features;
 
+    /// <summary>After a convolution or pooling layer, a BatchNorm normalises each channel (BatchNorm1d/2d); otherwise each feature.</summary>
+    public override ShapeResult Resolve(TensorShape input)
+        => input.Rank <= 1
+            ? base.Resolve(input)
+            : new(
+                input,
+                input.Channels == Features
+                    ? null
+                    : LayerProblem.Create(DiagnosticDescriptors.ChannelsDoNotChain, Display, Literals.Int(Features), Literals.Int(input.Channels), input.Display));
+
     /// <summary>The expression that reads this layer's four tensors from <c>file</c>, for folding or for its own kernel.</summary>
     public string ReadParameters
         => $"{Emit.Names.Kernels}.BatchNormParameters.Read(file, {Literals.String(TensorPrefix)}, features: {Features}, epsilon: {Literals.Float(Epsilon)})";
 
+    /// <remarks>Per channel, the scale and shift are repeated over the channel's positions, so the kernel is the per-feature one.</remarks>
     public override (string Type, string Create)? RuntimeWeights
-        => ($"{Emit.Names.Kernels}.BatchNormWeights", $"{Emit.Names.Kernels}.BatchNormWeights.Create({ReadParameters})");
+        => ($"{Emit.Names.Kernels}.BatchNormWeights",
+            Input.Rank > 1
+                ? $"{Emit.Names.Kernels}.BatchNormWeights.CreatePerChannel({ReadParameters}, positions: {Input.Size / Features})"
+                : $"{Emit.Names.Kernels}.BatchNormWeights.Create({ReadParameters})");
 
     public override string ApplyInPlace(string target, string field) => $"{Emit.Names.Kernels}.ElementwiseKernel.BatchNorm({target}, {field});";
 }

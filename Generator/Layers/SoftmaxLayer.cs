@@ -25,6 +25,12 @@ internal sealed record SoftmaxLayer(int Position, string? Name) : LayerSpec(Posi
         }
     }
 
+    public override ShapeResult Resolve(TensorShape input)
+        => new(
+            input,
+            input.Rank == 1 ? null
+            : LayerProblem.Create(DiagnosticDescriptors.LayerCannotFollow, Display, input.Display, "it works on each sample's features; put Flatten before it"));
+
     public override string ApplyInPlace(string target, string field)
         => $"{Emit.Names.Kernels}.SoftmaxKernel.Apply({target}, features: {Output.Size});";
 }

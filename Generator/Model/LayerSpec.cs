@@ -103,6 +103,15 @@ internal abstract record LayerSpec(int Position, string? Name)
     /// <summary>Producers: whether <paramref name="next"/> runs in this layer's kernel epilogue (an activation or softmax after Dense).</summary>
     public virtual bool TakesEpilogue(LayerSpec next) => false;
 
+    /// <summary>Producers: whether the layer has weights <c>Load</c> packs (false for pooling, which only reads and writes buffers).</summary>
+    public virtual bool ProducerHasWeights => true;
+
+    /// <summary>
+    /// For layers that need a (C, L) or (C, H, W) input (convolutions, pooling, Flatten): the <c>[InputShape(…)]</c>
+    /// to suggest when such a layer comes first and the class declares none; null for the others.
+    /// </summary>
+    public virtual string? InputShapeHint => null;
+
     /// <summary>Producers: the run-time type of the packed weights <c>Load</c> builds.</summary>
     public virtual string ProducerWeightsType => throw new System.NotSupportedException($"{Display} is not a producer");
 

@@ -9,7 +9,7 @@ public delegate void LayerObserver(LayerActivation activation);
 
 /// <summary>
 /// One layer's output for a batch, as <c>ForwardInspect</c> hands it to a <see cref="LayerObserver"/>:
-/// rows × features values, row-major. A BatchNorm folded into the Dense before it is reported once, together
+/// rows × features values, row-major (each row in its <see cref="Shape"/>). A BatchNorm folded into the Dense before it is reported once, together
 /// with that Dense (<see cref="Position"/> is the Dense, <see cref="LastPosition"/> the BatchNorm), because the
 /// fast path never computes the Dense's output on its own.
 /// </summary>
@@ -41,7 +41,10 @@ public readonly ref struct LayerActivation
         Rows = rows;
         Features = features;
         Values = values;
+        _shape = null;
     }
+
+    private readonly string? _shape;
 
     /// <summary>The layer's 0-based position in the attribute list.</summary>
     public int Position { get; }
@@ -55,8 +58,19 @@ public readonly ref struct LayerActivation
     /// <summary>Samples in the batch.</summary>
     public int Rows { get; }
 
-    /// <summary>Features per sample.</summary>
+    /// <summary>Values per sample: C·L or C·H·W after a convolution or pooling layer.</summary>
     public int Features { get; }
+
+    /// <summary>
+    /// The output's shape as PyTorch prints it, with N for the batch: <c>(N, 128)</c>, or <c>(N, 8, 14, 14)</c> after a
+    /// convolution or pooling layer (each sample's values are then row-major (C, H, W)).
+    /// </summary>
+    public string Shape
+    {
+        get => _shape ?? $"(N, {Features})";
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        init => _shape = value;
+    }
 
     /// <summary>All values, rows × features, row-major.</summary>
     public ReadOnlySpan<float> Values { get; }

@@ -95,4 +95,23 @@ public sealed class BatchNormWeights
 
         return new BatchNormWeights(scale, shift);
     }
+
+    /// <summary>
+    /// Scale and shift per channel (BatchNorm1d/2d after a convolution), repeated over each channel's
+    /// <paramref name="positions"/> values, so the per-feature kernel applies it to (C, L) or (C, H, W) samples.
+    /// </summary>
+    public static BatchNormWeights CreatePerChannel(BatchNormParameters parameters, int positions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(positions);
+        BatchNormWeights channels = Create(parameters);
+        var scale = new float[(long)channels.Features * positions];
+        var shift = new float[scale.Length];
+        for (int c = 0; c < channels.Features; c++)
+        {
+            scale.AsSpan(c * positions, positions).Fill(channels.Scale[c]);
+            shift.AsSpan(c * positions, positions).Fill(channels.Shift[c]);
+        }
+
+        return new BatchNormWeights(scale, shift);
+    }
 }
