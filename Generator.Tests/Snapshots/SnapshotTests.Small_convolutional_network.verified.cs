@@ -91,11 +91,20 @@ partial class TinyCnn : global::StaticNet.INetwork
         _layer8 = layer8;
     }
 
-    /// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>
+    /// <summary>
+    /// Loads the network from a weights file, its format told by the extension: <c>.onnx</c> (see <see cref="LoadOnnx(string)"/>),
+    /// <c>.npz</c> (NumPy, Dense weights (out, in) as PyTorch stores them; for (in, out) call
+    /// <see cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>), anything else safetensors with PyTorch <c>state_dict</c> names.
+    /// </summary>
     /// <remarks>Reads <c>0.weight (4, 1, 3, 3)</c>, <c>0.bias (4)</c>, <c>1.weight (4)</c>, <c>1.bias (4)</c>, <c>1.running_mean (4)</c>, <c>1.running_var (4)</c>, <c>4.weight (6, 2, 3, 3)</c>, <c>8.weight (3, 6)</c>, <c>8.bias (3)</c>. Other tensors in the file are ignored.</remarks>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static TinyCnn Load(string path) => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path));
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid, or a tensor is missing or has the wrong shape or dtype, or an ONNX graph's operators are not the declared layers.</exception>
+    public static TinyCnn Load(string path) => global::StaticNet.Weights.WeightFile.FormatOf(path) switch
+    {
+        global::StaticNet.Weights.WeightFileFormat.Onnx => LoadOnnx(path),
+        global::StaticNet.Weights.WeightFileFormat.Numpy => LoadNumpy(path, global::StaticNet.WeightLayout.OutputsByInputs),
+        _ => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)),
+    };
 
     /// <summary>Loads the network from a stream holding a .safetensors file.</summary>
     /// <inheritdoc cref="Load(string)"/>
@@ -104,9 +113,62 @@ partial class TinyCnn : global::StaticNet.INetwork
     /// <summary>Loads the network from the bytes of a .safetensors file.</summary>
     /// <remarks>Reads <c>0.weight (4, 1, 3, 3)</c>, <c>0.bias (4)</c>, <c>1.weight (4)</c>, <c>1.bias (4)</c>, <c>1.running_mean (4)</c>, <c>1.running_var (4)</c>, <c>4.weight (6, 2, 3, 3)</c>, <c>8.weight (3, 6)</c>, <c>8.bias (3)</c>. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>
     /// <exception cref="global::System.IO.InvalidDataException">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static TinyCnn Load(global::System.ReadOnlySpan<byte> safetensors)
+    public static TinyCnn Load(global::System.ReadOnlySpan<byte> safetensors) => LoadFrom(global::StaticNet.Weights.SafetensorsReader.Open(safetensors), global::StaticNet.WeightLayout.OutputsByInputs);
+
+    /// <summary>
+    /// Loads the network from a NumPy .npz file (<c>np.savez</c>, <c>np.savez_compressed</c>) whose array names are PyTorch's
+    /// <c>state_dict</c> names, with Dense weights in <paramref name="layout"/>: <see cref="global::StaticNet.WeightLayout.InputsByOutputs"/>
+    /// for NumPy's <c>x @ W</c> and scikit-learn's <c>coefs_</c>, <see cref="global::StaticNet.WeightLayout.OutputsByInputs"/> for PyTorch's.
+    /// </summary>
+    /// <remarks>Reads the tensors <see cref="Load(string)"/> reads; float32, float64 (rounded) and float16, C or Fortran order. A non-square matrix in the other layout is an error that says it looks transposed.</remarks>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid .npz, or an array is missing or has the wrong shape or dtype.</exception>
+    public static TinyCnn LoadNumpy(string path, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)), layout);
+
+    /// <summary>Loads the network from a stream holding a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static TinyCnn LoadNumpy(global::System.IO.Stream stream, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)), layout);
+
+    /// <summary>Loads the network from the bytes of a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static TinyCnn LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
+
+    /// <summary>
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
+    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Initializers are found through the graph, not by name.
+    /// </summary>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid ONNX model, or its operators are not the declared layers: the message names the ONNX node, its attribute or initializer, and the declared layer.</exception>
+    public static TinyCnn LoadOnnx(string path) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)));
+
+    /// <summary>Loads the network from a stream holding an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static TinyCnn LoadOnnx(global::System.IO.Stream stream) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)));
+
+    /// <summary>Loads the network from the bytes of an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static TinyCnn LoadOnnx(global::System.ReadOnlySpan<byte> onnx)
     {
-        var file = global::StaticNet.Weights.SafetensorsReader.Open(safetensors);
+        var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
+            onnx,
+            global::StaticNet.Weights.DeclaredLayer.Other(0, "Conv2d", "Conv2d(1, 4, 3, Padding = 1)"),
+            global::StaticNet.Weights.DeclaredLayer.Norm(1, "BatchNorm", "1", features: 4, epsilon: 1E-05f),
+            global::StaticNet.Weights.DeclaredLayer.Activation(2, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Other(3, "MaxPool2d", "MaxPool2d(2)"),
+            global::StaticNet.Weights.DeclaredLayer.Other(4, "Conv2d", "Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false)"),
+            global::StaticNet.Weights.DeclaredLayer.Activation(5, "Tanh"),
+            global::StaticNet.Weights.DeclaredLayer.Other(6, "AvgPool2d", "AvgPool2d(2, Stride = 1)"),
+            global::StaticNet.Weights.DeclaredLayer.Other(7, "Flatten", "Flatten"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(8, "8", inputs: 6, outputs: 3, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(9, "Softmax"));
+        return LoadFrom(file, global::StaticNet.WeightLayout.OutputsByInputs);
+    }
+
+    /// <summary>Builds the network from any weights file, reading every tensor (and checking it) before anything is built.</summary>
+    private static TinyCnn LoadFrom<TSource>(TSource file, global::StaticNet.WeightLayout layout)
+        where TSource : global::StaticNet.Weights.ITensorSource, allows ref struct
+    {
         // Layer 0, Conv2d(1, 4, 3, Padding = 1), with layer 1, BatchNorm(4), folded into its weights.
         var layer0 = global::StaticNet.Kernels.ConvolutionWeights.PackWithBatchNorm(
             file.ReadTensor("0.weight", 4, 1, 3, 3),
@@ -120,7 +182,7 @@ partial class TinyCnn : global::StaticNet.INetwork
             outChannels: 6, weightsPerOutput: 18, groups: 2);
         // Layer 8, Dense(6, 3).
         var layer8 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("8.weight", 3, 6),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "8.weight", 3, 6, layout),
             file.ReadTensor("8.bias", 3),
             inputs: 6, outputs: 3);
         return new TinyCnn(layer0, layer4, layer8);
