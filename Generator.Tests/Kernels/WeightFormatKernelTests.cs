@@ -187,9 +187,12 @@ public sealed class WeightFormatKernelTests
             for (int k = 0; k < inputs; k++)
             {
                 float w = weight[(o * inputs) + k];
-                stored[(o * inputs) + k] = format == WeightFormat.Int8
-                    ? (scales[o] == 0f ? 0f : Math.Clamp(MathF.Round(w / scales[o], MidpointRounding.ToEven), -127f, 127f))
-                    : NearestBFloat16(w);
+                stored[(o * inputs) + k] = format switch
+                {
+                    WeightFormat.Int8 => scales[o] == 0f ? 0f : Math.Clamp(MathF.Round(w / scales[o], MidpointRounding.ToEven), -127f, 127f),
+                    WeightFormat.BFloat16 => NearestBFloat16(w),
+                    _ => w,
+                };
             }
         }
 

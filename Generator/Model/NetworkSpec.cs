@@ -29,4 +29,7 @@ internal sealed record NetworkSpec(
 /// Weights embedded at compile time: the file's name and its bytes as base64, the form the build step hands
 /// over (a string compares and hashes fast, which keeps a megabyte of weights cheap in the cache).
 /// </summary>
-internal sealed record WeightsSpec(string FileName, string Base64);
+/// <param name="FileName">The file's name.</param>
+/// <param name="Base64">The bytes embedded, in base64.</param>
+/// <param name="Converted">True when those bytes are the file with its dense weights converted to their stored formats.</param>
+internal sealed record WeightsSpec(string FileName, string Base64, bool Converted = false);
