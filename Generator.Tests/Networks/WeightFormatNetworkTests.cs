@@ -106,11 +106,13 @@ public sealed class WeightFormatNetworkTests
     {
         var large = Int8LargeLayer.Load(RandomFile(Int8LargeLayer.InputSize, 1500, 3, new Random(7)));
         var mnist = Int8MnistNet.Load(RandomFile(784, 128, 64, 10, new Random(8)));
+        var mnistBFloat16 = BFloat16MnistNet.Load(RandomFile(784, 128, 64, 10, new Random(8)));
         var random = new Random(9);
         foreach ((ForwardFn forward, ForwardFn parallel, int k, int n) in new[]
         {
             ((ForwardFn)large.Forward, (ForwardFn)large.ForwardParallel, Int8LargeLayer.InputSize, Int8LargeLayer.OutputSize),
             ((ForwardFn)mnist.Forward, (ForwardFn)mnist.ForwardParallel, Int8MnistNet.InputSize, Int8MnistNet.OutputSize),
+            ((ForwardFn)mnistBFloat16.Forward, (ForwardFn)mnistBFloat16.ForwardParallel, BFloat16MnistNet.InputSize, BFloat16MnistNet.OutputSize),
         })
         {
             float[] x = KernelPaths.RandomValues(random, 40 * k, 2f);
