@@ -144,6 +144,9 @@ internal static class StoredFormats
 
     public static string EnumMember(StoredFormat format) => $"global::StaticNet.WeightFormat.{format}";
 
+    /// <summary>The format's short name: float32, bfloat16 or int8.</summary>
+    public static string Name(StoredFormat format) => format switch { StoredFormat.BFloat16 => "bfloat16", StoredFormat.Int8 => "int8", _ => "float32" };
+
     public static string Describe(StoredFormat format)
         => format switch
         {

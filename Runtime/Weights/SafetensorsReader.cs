@@ -151,9 +151,6 @@ public readonly ref struct SafetensorsReader : ITensorSource
         return MemoryMarshal.Cast<byte, sbyte>(data).ToArray();
     }
 
-    /// <summary>The dtype of a tensor as stored, or null when the file has no such tensor.</summary>
-    internal string? DTypeOf(string name) => Header.TryGetTensor(name, out TensorEntry? entry) ? entry.DType : null;
-
     /// <summary>
     /// Reads a whole file into memory. A missing file throws the framework's <see cref="FileNotFoundException"/>;
     /// other I/O errors pass through.
