@@ -83,6 +83,7 @@ public sealed partial class NetworkGenerator
         (TensorShape? inputShape, bool inputShapeValid) = ReadInputShape(type, diagnostics);
         if (layers is not null && inputShapeValid)
         {
+            ApplyWeightFormat(layers, ReadWeightFormatAttribute(type, diagnostics));
             ResolveShapes(layers, attributes, inputShape, diagnostics);
             CheckNames(layers, attributes, diagnostics);
         }
@@ -420,6 +421,47 @@ public sealed partial class NetworkGenerator
         }
 
         return (null, true);
+    }
+
+    /// <summary>The network's <c>[WeightFormat]</c>, or null without one (or with an invalid one, reported as SNN012).</summary>
+    private static StoredFormat? ReadWeightFormatAttribute(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (AttributeData data in type.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() != StoredFormats.AttributeName)
+            {
+                continue;
+            }
+
+            if (data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is int value)
+            {
+                if (StoredFormats.IsDefined(value))
+                {
+                    return (StoredFormat)value;
+                }
+
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidOption, LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax()),
+                    "[WeightFormat]", $"{Literals.Int(value)} is not a WeightFormat; use WeightFormat.Float32, BFloat16 or Int8"));
+            }
+
+            return null;
+        }
+
+        return null;
+    }
+
+    /// <summary>Each Dense layer stores its weights in its own <c>Format</c>, else the network's, else float32.</summary>
+    private static void ApplyWeightFormat(List<LayerSpec> layers, StoredFormat? networkFormat)
+    {
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is DenseLayer dense)
+            {
+                StoredFormat format = dense.DeclaredFormat is { } own && StoredFormats.IsDefined(own) ? (StoredFormat)own : networkFormat ?? StoredFormat.Float32;
+                layers[i] = dense with { Format = format };
+            }
+        }
     }
 
     private static WeightsRequest? ReadWeightsAttribute(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)

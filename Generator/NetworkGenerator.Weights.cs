@@ -107,11 +107,32 @@ public sealed partial class NetworkGenerator
             return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsUnreadable, request.Location, request.Path, e.Message));
         }
 
-        return problem is null
-            ? new ResolvedNetwork(
-                spec with { Weights = new WeightsSpec(Path.GetFileName(file.OriginalPath), file.Base64, format, request.InputsByOutputs && format != WeightsFormat.Onnx) },
-                EquatableArray<DiagnosticInfo>.Empty)
-            : Failed(DiagnosticInfo.Create(problem.Descriptor, request.Location, request.Path, problem.Message));
+        if (problem is not null)
+        {
+            return Failed(DiagnosticInfo.Create(problem.Descriptor, request.Location, request.Path, problem.Message));
+        }
+
+        // Dense layers stored as bfloat16 or int8 are converted when a safetensors file in PyTorch's layout is
+        // embedded, so the assembly carries their smaller form. Any other file is embedded as it is and converted by
+        // the same rules when LoadEmbedded reads it: the same network, without the size saving.
+        string? converted;
+        try
+        {
+            converted = format == WeightsFormat.Safetensors && !request.InputsByOutputs ? ConvertEmbeddedWeights(spec, file.Base64) : null;
+        }
+        catch (InvalidDataException e)
+        {
+            return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsMismatch, request.Location, request.Path, e.Message));
+        }
+
+        return new ResolvedNetwork(
+            spec with
+            {
+                Weights = new WeightsSpec(
+                    Path.GetFileName(file.OriginalPath), converted ?? file.Base64, format,
+                    request.InputsByOutputs && format != WeightsFormat.Onnx, Converted: converted is not null),
+            },
+            EquatableArray<DiagnosticInfo>.Empty);
 
         static ResolvedNetwork Failed(DiagnosticInfo diagnostic)
             => new(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
@@ -183,9 +204,37 @@ public sealed partial class NetworkGenerator
 
     /// <summary>The first tensor the network reads that the file lacks or holds in another shape or dtype; null if all fit.</summary>
     internal static Problem? FindMismatch(NetworkSpec spec, SafetensorsHeader header, bool inputsByOutputs = false)
-        => FindMismatch(spec, inputsByOutputs, name => header.TryGetTensor(name, out TensorEntry entry)
-            ? new StoredTensor(entry.Shape, entry.IsFloat ? null : entry.DType, TensorEntry.FloatDTypes)
-            : null);
+    {
+        // An int8 file is kept as it is: an int8 layer's weight I8 (out, in) with its scales F32 (out) or (out, 1).
+        var int8Weights = new HashSet<string>(StringComparer.Ordinal);
+        foreach (DenseLayer dense in spec.Layers.OfType<DenseLayer>().Where(d => d.Format == StoredFormat.Int8))
+        {
+            string name = dense.TensorPrefix + ".weight";
+            if (!header.TryGetTensor(name, out TensorEntry entry) || entry.DType != "I8")
+            {
+                continue;
+            }
+
+            string expected = $"({dense.Outputs}, {dense.Inputs})";
+            string? scaleProblem = !entry.Shape.SequenceEqual(new long[] { dense.Outputs, dense.Inputs }) ? $"tensor '{name}' has shape {entry.DescribeShape()}; expected {expected}"
+                : !header.TryGetTensor(name + "_scale", out TensorEntry scale) ? $"tensor '{name}' is I8, but its scales '{name}_scale' with shape ({dense.Outputs}) are missing"
+                : !scale.IsFloat || !(scale.Shape.SequenceEqual(new long[] { dense.Outputs }) || scale.Shape.SequenceEqual(new long[] { dense.Outputs, 1 }))
+                    ? $"tensor '{name}_scale' is {scale.DType} {scale.DescribeShape()}; expected {TensorEntry.FloatDTypes} with shape ({dense.Outputs}) or ({dense.Outputs}, 1)"
+                : null;
+            if (scaleProblem is not null)
+            {
+                return new Problem(DiagnosticDescriptors.WeightsMismatch, scaleProblem);
+            }
+
+            int8Weights.Add(name);
+        }
+
+        return FindMismatch(spec, inputsByOutputs && int8Weights.Count == 0, name => int8Weights.Contains(name)
+            ? new StoredTensor(header.TryGetTensor(name, out TensorEntry int8) ? int8.Shape : Array.Empty<long>(), null, TensorEntry.FloatDTypes)
+            : header.TryGetTensor(name, out TensorEntry entry)
+                ? new StoredTensor(entry.Shape, entry.IsFloat ? null : entry.DType, TensorEntry.FloatDTypes)
+                : null);
+    }
 
     /// <summary>
     /// Checks a .npz archive: its directory (zip-bomb limits included, as the run-time reader), and the header of
@@ -289,7 +338,9 @@ public sealed partial class NetworkGenerator
         long length = (weights.Base64.Length / 4 * 3) - weights.Base64.Count(c => c == '=');
         var w = new SourceWriter();
         w.Line("// <auto-generated/>");
-        w.Line($"// The weights of {spec.FullName}, embedded at compile time from {weights.FileName} ({Literals.Grouped(length)} bytes, base64).");
+        w.Line(weights.Converted
+            ? $"// The weights of {spec.FullName}, embedded at compile time from {weights.FileName} with the dense weights converted to their stored formats ({Literals.Grouped(length)} bytes, base64)."
+            : $"// The weights of {spec.FullName}, embedded at compile time from {weights.FileName} ({Literals.Grouped(length)} bytes, base64).");
         w.Line();
         w.Line("#nullable enable");
         w.Line();

@@ -7,3 +7,15 @@ namespace StaticNet.Sample;
 [Weights("mnist.safetensors")]
 [Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
 public partial class MnistNet;
+
+/// <summary>The same network and weights file with every weight stored as bfloat16 (converted at compile time): 2 bytes a weight.</summary>
+[Weights("mnist.safetensors")]
+[WeightFormat(WeightFormat.BFloat16)]
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNetBFloat16;
+
+/// <summary>The same network and weights file with every weight stored as int8 with a float32 scale per output: 1 byte a weight.</summary>
+[Weights("mnist.safetensors")]
+[WeightFormat(WeightFormat.Int8)]
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNetInt8;

@@ -111,8 +111,10 @@ static int Run(Options options)
     }
 
     Console.WriteLine();
+    double[] latencies = count == 0 ? [] : BatchOneLatencies(net, images, count);
+    CompareWeightFormats(options, images, labels, count, correct, latencies);
     PrintLayerStatistics(net, images, Math.Min(count, 1000));
-    MeasureSpeed(net, images, count, options.Batch);
+    MeasureSpeed(net, images, count, options.Batch, latencies);
 
     // A few digits: the first ones, plus the first mistake if there is one.
     int[] shown = Enumerable.Range(0, Math.Min(options.Digits, count)).ToArray();
@@ -156,27 +158,55 @@ static void PrintLayerStatistics(MnistNet net, float[] images, int rows)
     Console.WriteLine();
 }
 
-static void MeasureSpeed(MnistNet net, float[] images, int count, int batch)
+// The same weights file stored as bfloat16 and as int8 (each network converted it at compile time): accuracy, bytes a
+// weight and batch-1 latency beside float32's.
+static void CompareWeightFormats(Options options, float[] images, byte[] labels, int count, int float32Correct, double[] float32Latencies)
 {
     if (count == 0)
     {
         return;
     }
 
-    // Batch 1: every call timed on its own, after a warm-up, so the median and the tail are real per-call latencies.
+    MnistNetBFloat16 bfloat16 = options.Weights is null ? MnistNetBFloat16.LoadEmbedded() : MnistNetBFloat16.Load(options.Weights);
+    MnistNetInt8 int8 = options.Weights is null ? MnistNetInt8.LoadEmbedded() : MnistNetInt8.Load(options.Weights);
+    (int Correct, double Median) float32 = (float32Correct, Median(float32Latencies));
+    Console.WriteLine("Weight formats (the same file, converted when compiled; activations and sums in float32)");
+    Print("float32 ", "4 bytes a weight", float32.Correct, float32.Median);
+    Print("bfloat16", "2 bytes a weight", Correct(bfloat16, images, labels, count), Median(BatchOneLatencies(bfloat16, images, count)));
+    Print("int8    ", "1 byte a weight ", Correct(int8, images, labels, count), Median(BatchOneLatencies(int8, images, count)));
+    Console.WriteLine();
+
+    void Print(string format, string size, int correct, double median)
+        => Console.WriteLine($"  {format}  {(double)correct / count:P2}  ({correct - float32.Correct:+#;-#;±0} vs float32)  {size}  batch 1: median {median:F2} µs ({float32.Median / median:F2}×)");
+}
+
+static int Correct<TNetwork>(TNetwork net, float[] images, byte[] labels, int count)
+    where TNetwork : INetwork
+{
+    float[] probabilities = new float[count * TNetwork.OutputSize];
+    net.Forward(images.AsSpan(0, count * TNetwork.InputSize), probabilities);
+    return Enumerable.Range(0, count).Count(i => ArgMax(probabilities.AsSpan(i * TNetwork.OutputSize, TNetwork.OutputSize)) == labels[i]);
+}
+
+static double Median(double[] sorted) => sorted[sorted.Length / 2];
+
+// Batch 1: every call timed on its own, after a warm-up, so the median and the tail are real per-call latencies.
+static double[] BatchOneLatencies<TNetwork>(TNetwork net, float[] images, int count)
+    where TNetwork : INetwork
+{
     int samples = Math.Min(count, 10_000);
     var latencies = new double[samples];
-    float[] output = new float[MnistNet.OutputSize];
+    float[] output = new float[TNetwork.OutputSize];
     for (int i = 0; i < Math.Min(samples, 2_000); i++)
     {
-        net.Forward(images.AsSpan((i % count) * MnistNet.InputSize, MnistNet.InputSize), output);
+        net.Forward(images.AsSpan((i % count) * TNetwork.InputSize, TNetwork.InputSize), output);
     }
 
     Terminal.WithProgress("timing batch 1", report =>
     {
         for (int i = 0; i < samples; i++)
         {
-            ReadOnlySpan<float> image = images.AsSpan(i * MnistNet.InputSize, MnistNet.InputSize);
+            ReadOnlySpan<float> image = images.AsSpan(i * TNetwork.InputSize, TNetwork.InputSize);
             long start = Stopwatch.GetTimestamp();
             net.Forward(image, output);
             latencies[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -189,6 +219,17 @@ static void MeasureSpeed(MnistNet net, float[] images, int count, int batch)
         return 0;
     });
     Array.Sort(latencies);
+    return latencies;
+}
+
+static void MeasureSpeed(MnistNet net, float[] images, int count, int batch, double[] latencies)
+{
+    if (count == 0)
+    {
+        return;
+    }
+
+    int samples = latencies.Length;
 
     // A large batch: as many whole passes as fit in about half a second.
     int rows = Math.Min(batch, count);

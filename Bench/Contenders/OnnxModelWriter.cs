@@ -21,6 +21,7 @@ public static class OnnxModelWriter
 
     // onnx.proto enum values.
     private const int FloatType = 1;
+    private const int Int8Type = 3;
     private const int AttributeInt = 2;
 
     /// <summary>The bytes of the .onnx file.</summary>
@@ -60,6 +61,111 @@ public static class OnnxModelWriter
         modelProto.Message(8, opset); // opset_import
         modelProto.Message(7, graph); // graph
         return modelProto.ToArray();
+    }
+
+    /// <summary>
+    /// The same network as ONNX Runtime's dynamic quantisation writes it (what <c>quantize_dynamic</c> produces, built
+    /// here directly): per layer, DynamicQuantizeLinear on the activations (uint8, per tensor), MatMulInteger with the
+    /// weights as int8 (in, out) quantised by StaticNet's rule (per output, symmetric), the int32 sum cast to float and
+    /// multiplied by both scales, then the bias. Its activations are quantised too, so its outputs differ from
+    /// StaticNet's int8 (float activations) by more than float rounding.
+    /// </summary>
+    public static byte[] WriteInt8(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = new Proto();
+        string current = InputName;
+        for (int l = 0; l < model.Layers.Count; l++)
+        {
+            DenseLayer layer = model.Layers[l];
+            var quantized = new sbyte[layer.Inputs * layer.Outputs];
+            var scales = new float[layer.Outputs];
+            for (int o = 0; o < layer.Outputs; o++)
+            {
+                float maxAbs = 0f;
+                for (int k = 0; k < layer.Inputs; k++)
+                {
+                    maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weight[(o * layer.Inputs) + k]));
+                }
+
+                scales[o] = maxAbs / 127f;
+                for (int k = 0; k < layer.Inputs; k++)
+                {
+                    float q = scales[o] == 0f ? 0f : MathF.Round(layer.Weight[(o * layer.Inputs) + k] / scales[o], MidpointRounding.ToEven);
+                    quantized[(k * layer.Outputs) + o] = (sbyte)Math.Clamp(q, -127f, 127f); // (in, out) for MatMulInteger
+                }
+            }
+
+            string wq = $"w{l}_q", ws = $"w{l}_scale", b = $"b{l}";
+            graph.Message(5, Tensor(wq, [layer.Inputs, layer.Outputs], Int8Type, MemoryMarshal.AsBytes(quantized.AsSpan())));
+            graph.Message(5, Tensor(ws, [layer.Outputs], scales));
+            graph.Message(5, Tensor(b, [layer.Outputs], layer.Bias));
+            string xq = $"x{l}_q", xs = $"x{l}_scale", xz = $"x{l}_zero", mm = $"mm{l}", cast = $"cast{l}", mul = $"mul{l}", scaled = $"scaled{l}", add = $"add{l}";
+            graph.Message(1, Node("DynamicQuantizeLinear", $"quantize{l}", [current], [xq, xs, xz]));
+            graph.Message(1, Node("MatMulInteger", mm, [xq, wq, xz], [mm]));
+            graph.Message(1, Node("Cast", cast, [mm], [cast], Attribute("to", FloatType)));
+            graph.Message(1, Node("Mul", mul, [cast, xs], [mul]));
+            graph.Message(1, Node("Mul", scaled, [mul, ws], [scaled]));
+            graph.Message(1, Node("Add", add, [scaled, b], [add]));
+            current = add;
+            if (layer.ReLU)
+            {
+                string relu = $"relu{l}";
+                graph.Message(1, Node("Relu", relu, [current], relu));
+                current = relu;
+            }
+        }
+
+        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1)));
+        graph.String(2, "staticnet_bench_int8_" + model.Name);
+        graph.Message(11, ValueInfo(InputName, model.InputSize));
+        graph.Message(12, ValueInfo(OutputName, model.OutputSize));
+        var opset = new Proto();
+        opset.String(1, "");
+        opset.Int(2, 17);
+        var modelProto = new Proto();
+        modelProto.Int(1, 8);
+        modelProto.String(2, "StaticNet.Bench");
+        modelProto.Message(8, opset);
+        modelProto.Message(7, graph);
+        return modelProto.ToArray();
+    }
+
+    private static Proto Tensor(string name, long[] dims, int dataType, ReadOnlySpan<byte> raw)
+    {
+        var tensor = new Proto();
+        foreach (long d in dims)
+        {
+            tensor.Int(1, d); // TensorProto.dims
+        }
+
+        tensor.Int(2, dataType); // data_type
+        tensor.String(8, name); // name
+        tensor.Bytes(9, raw); // raw_data
+        return tensor;
+    }
+
+    private static Proto Node(string op, string name, string[] inputs, string[] outputs, Proto? attribute = null)
+    {
+        var node = new Proto();
+        foreach (string input in inputs)
+        {
+            node.String(1, input); // NodeProto.input
+        }
+
+        foreach (string output in outputs)
+        {
+            node.String(2, output); // output
+        }
+
+        node.String(3, name); // name
+        node.String(4, op); // op_type
+        if (attribute is not null)
+        {
+            node.Message(5, attribute); // attribute
+        }
+
+        return node;
     }
 
     private static Proto Tensor(string name, long[] dims, float[] values)

@@ -19,6 +19,12 @@ public sealed class OnnxRuntimeContender : IContender
 
     /// <summary>Builds the session; <paramref name="threads"/> is its intra-op thread count (1 = this thread only).</summary>
     public OnnxRuntimeContender(Model model, float[] input, float[] output, int batch, int threads)
+        : this(OnnxModelWriter.Write(model), model, input, output, batch, threads)
+    {
+    }
+
+    /// <summary>Builds the session over the given .onnx bytes (<see cref="OnnxModelWriter.WriteInt8"/>: the int8 graph).</summary>
+    public OnnxRuntimeContender(byte[] onnx, Model model, float[] input, float[] output, int batch, int threads)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var options = new SessionOptions
@@ -28,7 +34,7 @@ public sealed class OnnxRuntimeContender : IContender
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
-        _session = new InferenceSession(OnnxModelWriter.Write(model), options);
+        _session = new InferenceSession(onnx, options);
         _runOptions = new RunOptions();
         _input = OrtValue.CreateTensorValueFromMemory(input, [batch, model.InputSize]);
         _output = OrtValue.CreateTensorValueFromMemory(output, [batch, model.OutputSize]);

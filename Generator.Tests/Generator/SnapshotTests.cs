@@ -98,6 +98,19 @@ public sealed class SnapshotTests
             public partial class Smooth;
             """, "Models.Smooth", nameof(LayerNorm_and_smooth_activations));
 
+    [Fact]
+    public void Weight_formats_for_the_network_and_per_layer()
+        => Verify("""
+            using StaticNet;
+
+            namespace Models;
+
+            [WeightFormat(WeightFormat.Int8)]
+            [Dense(784, 128), BatchNorm(128), ReLU, Dense(128, 64, Format = WeightFormat.BFloat16), ReLU,
+             Dense(64, 32, Format = WeightFormat.Float32), Tanh, Dense(32, 10), Softmax]
+            public partial class Quantized;
+            """, "Models.Quantized", nameof(Weight_formats_for_the_network_and_per_layer));
+
     private static void Verify(string source, string typeName, string testName)
     {
         GeneratorRun run = GeneratorHarness.Run(source);

@@ -99,6 +99,29 @@ public sealed class IsaPathTests
             Append($"LargeLayer ForwardParallel {batch}", y);
         }
 
+        // The stored formats (bfloat16, int8 with scales) through whole networks, NaN and ±∞ included, and a large int8
+        // layer through ForwardParallel.
+        byte[] mnistWeights = RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(43)));
+        var int8 = Int8MnistNet.Load(mnistWeights);
+        var bfloat16 = BFloat16MnistNet.Load(mnistWeights);
+        RefLayer[] largeInt8 = [RefLayer.Dense(1500, 1500), RefLayer.Act("ReLU"), RefLayer.Dense(1500, 3), RefLayer.Act("Softmax")];
+        var largeInt8Net = Int8LargeLayer.Load(RandomWeights.File(largeInt8, RandomWeights.For(largeInt8, new Random(44))));
+        foreach (int batch in new[] { 1, 3, 12, 40 })
+        {
+            float[] x = RandomWeights.Inputs(batch * Int8MnistNet.InputSize, new Random(batch + 100), scale: 4);
+            x[0] = float.NaN;
+            x[^1] = float.PositiveInfinity;
+            var y = new float[batch * Int8MnistNet.OutputSize];
+            int8.Forward(x, y);
+            Append($"Int8MnistNet {batch}", y);
+            bfloat16.Forward(x, y);
+            Append($"BFloat16MnistNet {batch}", y);
+            float[] xLarge = RandomWeights.Inputs(batch * Int8LargeLayer.InputSize, new Random(batch + 200), scale: 4);
+            var yLarge = new float[batch * Int8LargeLayer.OutputSize];
+            largeInt8Net.ForwardParallel(xLarge, yLarge);
+            Append($"Int8LargeLayer ForwardParallel {batch}", yLarge);
+        }
+
         foreach (int features in new[] { 10, 1000 })
         {
             float[] logits = Kernels.KernelPaths.RandomValues(new Random(features), 7 * features, 50f);

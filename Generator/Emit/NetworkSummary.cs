@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
 
 namespace StaticNet.Generator.Emit;
@@ -52,6 +53,16 @@ internal sealed class NetworkSummary
         long flop = network.Layers.Sum(l => l.FlopPerSample);
         long weightBytes = TensorElements(network) * sizeof(float);
         lines.Add($"Total: {Literals.Grouped(parameters)} parameters, {Literals.Grouped(weightBytes)} bytes of float32 tensors, {Literals.Grouped(flop)} FLOP per sample");
+        var dense = network.Layers.OfType<DenseLayer>().ToList();
+        if (dense.Any(d => d.Format != StoredFormat.Float32))
+        {
+            // Bytes of dense weights once loaded: 4, 2 or 1 a weight, plus int8's float32 scale an output.
+            long stored = dense.Sum(d => ((long)d.Inputs * d.Outputs * (d.Format switch { StoredFormat.Int8 => 1, StoredFormat.BFloat16 => 2, _ => 4 }))
+                + (d.Format == StoredFormat.Int8 ? 4L * d.Outputs : 0));
+            long asFloat32 = dense.Sum(d => 4L * d.Inputs * d.Outputs);
+            lines.Add($"Dense weights stored as {string.Join(", ", dense.Select(d => $"{StoredFormats.Name(d.Format)} (layer {Literals.Int(d.Position)})"))}: {Literals.Grouped(stored)} bytes ({Literals.Grouped(asFloat32)} as float32)");
+        }
+
         return new NetworkSummary(lines, parameters, flop);
     }
 

@@ -5,15 +5,19 @@ using StaticNet.Generator.Model;
 namespace StaticNet.Generator.Layers;
 
 /// <summary><c>[Dense(inputs, outputs)]</c>: y = x·Wᵀ + b, like <c>nn.Linear</c>; the producer other layers fuse into.</summary>
-internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Outputs, bool HasBias) : LayerSpec(Position, Name)
+/// <param name="DeclaredFormat">The layer's own <c>Format</c> argument (a <c>StaticNet.WeightFormat</c> value), or null.</param>
+internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Outputs, bool HasBias, int? DeclaredFormat = null) : LayerSpec(Position, Name)
 {
     /// <summary>Weights per layer at most, so a layer's packed weights fit one .NET array with room for padding.</summary>
     internal const long MaxWeights = 1L << 30;
 
     public static readonly LayerKind Kind = new("StaticNet.DenseAttribute", static (args, position)
         => args.Are(typeof(int), typeof(int))
-            ? new DenseLayer(position, args.Name, (int)args.Positional[0]!, (int)args.Positional[1]!, args.NamedOr("Bias", true))
+            ? new DenseLayer(position, args.Name, (int)args.Positional[0]!, (int)args.Positional[1]!, args.NamedOr("Bias", true), args.Named.TryGetValue("Format", out object? format) ? format as int? : null)
             : null);
+
+    /// <summary>How the weights are stored: the layer's own <c>Format</c>, else the network's <c>[WeightFormat]</c>, else float32.</summary>
+    public StoredFormat Format { get; init; } = StoredFormat.Float32;
 
     public override string Display => $"Dense({Inputs}, {Outputs}{(HasBias ? string.Empty : ", Bias = false")})";
 
@@ -33,6 +37,15 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     public override long FlopPerSample => 2L * Inputs * Outputs;
 
     public override TensorShape? DeclaredInput => TensorShape.Features(Inputs);
+
+    public override IEnumerable<LayerProblem> CheckOptions(int index, int count)
+    {
+        if (DeclaredFormat is { } format && !StoredFormats.IsDefined(format))
+        {
+            yield return LayerProblem.Create(
+                DiagnosticDescriptors.InvalidOption, Display, $"Format = {Literals.Int(format)} is not a WeightFormat; use WeightFormat.Float32, BFloat16 or Int8");
+        }
+    }
 
     public override LayerProblem? CheckSizes()
     {
@@ -64,24 +77,29 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
 
     public override IEnumerable<string> LoadProducer(string local, LayerSpec? folded)
     {
-        string weight = $"global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, {Literals.String(TensorPrefix + ".weight")}, {Outputs}, {Inputs}, layout)";
+        string weightName = Literals.String(TensorPrefix + ".weight");
+        string weight = Format == StoredFormat.Int8
+            ? $"global::StaticNet.Weights.QuantizedTensors.{(folded is null ? "ReadInt8" : "ReadFloat")}(file, {weightName}, {Outputs}, {Inputs}, layout)"
+            : $"global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, {weightName}, {Outputs}, {Inputs}, layout)";
         string bias = HasBias ? $"file.ReadTensor({Literals.String(TensorPrefix + ".bias")}, {Outputs})" : "default";
+        string format = Format == StoredFormat.Float32 ? string.Empty : $", format: {StoredFormats.EnumMember(Format)}";
+        string stored = Format == StoredFormat.Float32 ? string.Empty : $", weights stored as {StoredFormats.Describe(Format)}";
         if (folded is BatchNormLayer bn)
         {
-            yield return $"// Layer {Position}, {Display}, with layer {bn.Position}, {bn.Display}, folded into its weights.";
+            yield return $"// Layer {Position}, {Display}, with layer {bn.Position}, {bn.Display}, folded into its weights{(Format == StoredFormat.Float32 ? string.Empty : " before they are converted")}{stored}.";
             yield return $"var {local} = {Emit.Names.Kernels}.DenseWeights.PackWithBatchNorm(";
             yield return $"    {weight},";
             yield return $"    {bias},";
             yield return $"    inputs: {Inputs}, outputs: {Outputs},";
-            yield return $"    {bn.ReadParameters});";
+            yield return $"    {bn.ReadParameters}{format});";
         }
         else
         {
-            yield return $"// Layer {Position}, {Display}.";
+            yield return $"// Layer {Position}, {Display}{stored}.";
             yield return $"var {local} = {Emit.Names.Kernels}.DenseWeights.Pack(";
             yield return $"    {weight},";
             yield return $"    {bias},";
-            yield return $"    inputs: {Inputs}, outputs: {Outputs});";
+            yield return $"    inputs: {Inputs}, outputs: {Outputs}{(Format == StoredFormat.BFloat16 ? format : string.Empty)});";
         }
     }
 
@@ -89,9 +107,10 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     public override string ProducerCall(string source, string target, string rows, string field, LayerSpec? epilogue, bool prefetch)
     {
         string upcoming = prefetch ? ", upcoming" : string.Empty;
+        string suffix = StoredFormats.KernelSuffix(Format);
         return epilogue is SoftmaxLayer
-            ? $"{Emit.Names.Kernels}.DenseKernel.ForwardSoftmax<{ShapeName}>({source}, {target}, {rows}, {field}{upcoming});"
-            : $"{Emit.Names.Kernels}.DenseKernel.Forward<{ShapeName}, {(epilogue as ActivationLayer)?.ActivationType ?? $"{Emit.Names.Kernels}.IdentityActivation"}>({source}, {target}, {rows}, {field}{upcoming});";
+            ? $"{Emit.Names.Kernels}.DenseKernel.ForwardSoftmax{suffix}<{ShapeName}>({source}, {target}, {rows}, {field}{upcoming});"
+            : $"{Emit.Names.Kernels}.DenseKernel.Forward{suffix}<{ShapeName}, {(epilogue as ActivationLayer)?.ActivationType ?? $"{Emit.Names.Kernels}.IdentityActivation"}>({source}, {target}, {rows}, {field}{upcoming});";
     }
 
     /// <summary>The generated struct that carries this layer's sizes to the kernel as constants.</summary>
@@ -101,4 +120,41 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     {
         yield return $"private readonly struct {ShapeName} : {Emit.Names.Kernels}.IDenseShape {{ public static int Inputs => {Inputs}; public static int Outputs => {Outputs}; }}";
     }
+}
+
+/// <summary>The generator's copy of <c>StaticNet.WeightFormat</c> (the runtime's enum is not referenced by the generator).</summary>
+internal enum StoredFormat
+{
+    /// <summary><c>WeightFormat.Float32</c> = 0.</summary>
+    Float32 = 0,
+
+    /// <summary><c>WeightFormat.BFloat16</c> = 1.</summary>
+    BFloat16 = 1,
+
+    /// <summary><c>WeightFormat.Int8</c> = 2.</summary>
+    Int8 = 2,
+}
+
+/// <summary>What the generated code says about each <see cref="StoredFormat"/>.</summary>
+internal static class StoredFormats
+{
+    public const string AttributeName = "StaticNet.WeightFormatAttribute";
+
+    public static bool IsDefined(int value) => value is >= 0 and <= 2;
+
+    public static string EnumMember(StoredFormat format) => $"global::StaticNet.WeightFormat.{format}";
+
+    /// <summary>The format's short name: float32, bfloat16 or int8.</summary>
+    public static string Name(StoredFormat format) => format switch { StoredFormat.BFloat16 => "bfloat16", StoredFormat.Int8 => "int8", _ => "float32" };
+
+    public static string Describe(StoredFormat format)
+        => format switch
+        {
+            StoredFormat.BFloat16 => "bfloat16",
+            StoredFormat.Int8 => "int8 with one scale per output",
+            _ => "float32",
+        };
+
+    /// <summary>The suffix of the <c>DenseKernel</c> entry points for the format: <c>Forward</c>, <c>ForwardBFloat16</c>, <c>ForwardInt8</c>.</summary>
+    public static string KernelSuffix(StoredFormat format) => format == StoredFormat.Float32 ? string.Empty : format.ToString();
 }

@@ -30,7 +30,12 @@ internal sealed record NetworkSpec(
 /// over (a string compares and hashes fast, which keeps a megabyte of weights cheap in the cache), its format and
 /// how it stores Dense weights.
 /// </summary>
-internal sealed record WeightsSpec(string FileName, string Base64, WeightsFormat Format = WeightsFormat.Safetensors, bool InputsByOutputs = false);
+/// <param name="FileName">The file's name.</param>
+/// <param name="Base64">The bytes embedded, in base64.</param>
+/// <param name="Format">The file's format.</param>
+/// <param name="InputsByOutputs">True when the file stores Dense weights (in, out), as NumPy and scikit-learn do.</param>
+/// <param name="Converted">True when those bytes are the file with its dense weights converted to their stored formats.</param>
+internal sealed record WeightsSpec(string FileName, string Base64, WeightsFormat Format = WeightsFormat.Safetensors, bool InputsByOutputs = false, bool Converted = false);
 
 /// <summary>The weight file formats <c>[Weights]</c> embeds, told apart by the file's extension.</summary>
 internal enum WeightsFormat

@@ -32,4 +32,10 @@ public sealed class DenseAttribute : Attribute
     /// When null, the layer's 0-based position in the attribute list is used, as in <c>nn.Sequential</c>.
     /// </summary>
     public string? Name { get; set; }
+
+    /// <summary>
+    /// How this layer stores its weights, overriding the network's <see cref="WeightFormatAttribute"/>. When not set,
+    /// the network's format applies (float32 without one).
+    /// </summary>
+    public WeightFormat Format { get; set; }
 }

@@ -86,7 +86,7 @@ public sealed unsafe class ConvolutionWeights
 
     /// <summary>
     /// Packs a convolution with the batch normalisation that follows it folded in (per output channel), as
-    /// <see cref="DenseWeights.PackWithBatchNorm"/> does for a dense layer: W'[o,t] = W[o,t]·s[o] and
+    /// <see cref="DenseWeights.PackWithBatchNorm(System.ReadOnlySpan{float}, System.ReadOnlySpan{float}, int, int, BatchNormParameters)"/> does for a dense layer: W'[o,t] = W[o,t]·s[o] and
     /// b'[o] = (b[o] − mean[o])·s[o] + β[o], with s = γ / √(var + ε), computed in double and rounded once to float.
     /// </summary>
     public static ConvolutionWeights PackWithBatchNorm(

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -112,6 +113,36 @@ public static partial class DenseKernel
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
+        if (WidensColumnBlocks<TFormat, TShape>() && rows >= 2 * KernelTuning.RowBlock512)
+        {
+            // A narrow format's column block, widened once to float32 for every 8-row block of a tile: native memory (a
+            // caller's thread may have a small stack), 64-byte aligned, freed before returning.
+            byte* widened = (byte*)NativeMemory.AlignedAlloc((nuint)WidenedBlockBytes<TShape>(), 64);
+            try
+            {
+                MatrixMatrix512<TFormat, TShape, TActivation>(x, y, rows, weights, bias, afterLast, widened);
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(widened);
+            }
+
+            return;
+        }
+
+        MatrixMatrix512<TFormat, TShape, TActivation>(x, y, rows, weights, bias, afterLast, widened: null);
+    }
+
+    /// <summary>
+    /// <see cref="MatrixMatrix512{TFormat, TShape, TActivation}(float*, float*, int, byte*, float*, float*)"/>; with
+    /// <paramref name="widened"/> (room for one column block as float32), each column block of a narrow format is widened
+    /// there once and read as float32 by every 8-row block of the tile.
+    /// </summary>
+    private static unsafe void MatrixMatrix512<TFormat, TShape, TActivation>(float* x, float* y, int rows, byte* weights, float* bias, float* afterLast, byte* widened)
+        where TFormat : struct, IWeightFormat
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
         int k = TShape.Inputs;
         int n = TShape.Outputs;
         int panelCount = PanelCount<TShape>();
@@ -121,6 +152,7 @@ public static partial class DenseKernel
         float* yLast = y + ((long)blockedRows * n);
         bool lastRowsAlong = OutgrowsL2<TFormat, TShape>() && blockedRows > 0;
         int tileRows = Math.Max(KernelTuning.RowBlock512, KernelTuning.InputTileFloats / k / KernelTuning.RowBlock512 * KernelTuning.RowBlock512);
+        long widenedStride = (long)k * WidenedWeights<TFormat>.StepBytes;
         for (int tile = 0; tile < blockedRows; tile += tileRows)
         {
             int tileEnd = Math.Min(blockedRows, tile + tileRows);
@@ -128,11 +160,27 @@ public static partial class DenseKernel
             for (int panel = 0; panel < panelCount; panel += chunk)
             {
                 chunk = PanelChunk(panelCount - panel);
-                for (int row = tile; row < tileEnd; row += KernelTuning.RowBlock512)
+                if (WidensColumnBlocks<TFormat, TShape>() && widened != null)
                 {
-                    float* xRow = x + ((long)row * k);
-                    float* ahead = PrefetchTarget(xRow, row, KernelTuning.RowBlock512, blockedRows, k, afterLast);
-                    Panels512<TFormat, TShape, TActivation, Block8>(xRow, y + ((long)row * n), weights, bias, panel, chunk, ahead);
+                    WidenPanels<TFormat, TShape>(weights, panel, chunk, widened);
+
+                    // Block512 finds panel p at weights + p × stride: this base puts panel `panel` at the scratch.
+                    byte* widenedBase = widened - (panel * widenedStride);
+                    for (int row = tile; row < tileEnd; row += KernelTuning.RowBlock512)
+                    {
+                        float* xRow = x + ((long)row * k);
+                        float* ahead = PrefetchTarget(xRow, row, KernelTuning.RowBlock512, blockedRows, k, afterLast);
+                        Panels512<WidenedWeights<TFormat>, TShape, TActivation, Block8>(xRow, y + ((long)row * n), widenedBase, bias, panel, chunk, ahead);
+                    }
+                }
+                else
+                {
+                    for (int row = tile; row < tileEnd; row += KernelTuning.RowBlock512)
+                    {
+                        float* xRow = x + ((long)row * k);
+                        float* ahead = PrefetchTarget(xRow, row, KernelTuning.RowBlock512, blockedRows, k, afterLast);
+                        Panels512<TFormat, TShape, TActivation, Block8>(xRow, y + ((long)row * n), weights, bias, panel, chunk, ahead);
+                    }
                 }
 
                 if (lastRowsAlong && tileEnd == blockedRows)
@@ -145,6 +193,39 @@ public static partial class DenseKernel
         if (!lastRowsAlong)
         {
             LastRows512<TFormat, TShape, TActivation>(xLast, yLast, lastRows, weights, bias, 0, panelCount);
+        }
+    }
+
+    /// <summary>
+    /// True for a narrow format (bfloat16, int8) whose column block, widened to float32, stays small enough to stay in
+    /// cache beside the rows (<see cref="KernelTuning.WidenedBlockBytes"/>): a JIT-time constant. Widening is a shuffle and a shift or a
+    /// conversion per 16 weights on the ports the FMAs use; once per block of columns it is shared by every 8-row block
+    /// of a tile instead of repeated for each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool WidensColumnBlocks<TFormat, TShape>()
+        where TFormat : struct, IWeightFormat
+        where TShape : struct, IDenseShape
+        => TFormat.ElementBytes < sizeof(float) && WidenedBlockBytes<TShape>() <= KernelTuning.WidenedBlockBytes;
+
+    /// <summary>Bytes of one widened column block: <see cref="KernelTuning.PanelBlock512"/> panels of K float32 steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WidenedBlockBytes<TShape>()
+        where TShape : struct, IDenseShape
+        => KernelTuning.PanelBlock512 * TShape.Inputs * DenseWeights.PanelWidth * sizeof(float);
+
+    /// <summary>Widens panels [<paramref name="panel"/>, + <paramref name="count"/>) to float32 at <paramref name="target"/>, panel after panel.</summary>
+    private static unsafe void WidenPanels<TFormat, TShape>(byte* weights, int panel, int count, byte* target)
+        where TFormat : struct, IWeightFormat
+        where TShape : struct, IDenseShape
+    {
+        long steps = (long)count * TShape.Inputs;
+        byte* source = weights + ((long)panel * TShape.Inputs * TFormat.StepBytes);
+        float* destination = (float*)target;
+        for (long s = 0; s < steps; s++, source += TFormat.StepBytes, destination += DenseWeights.PanelWidth)
+        {
+            Vector512<float> widened = TFormat.Load512(source);
+            widened.StoreAligned(destination);
         }
     }
 

@@ -47,6 +47,7 @@ public static partial class DenseKernel
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
+        CheckFormat<Float32Weights>(weights);
         if (Vector512.IsHardwareAccelerated)
         {
             ForwardVector512<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
@@ -78,6 +79,7 @@ public static partial class DenseKernel
     {
         if (Vector512.IsHardwareAccelerated && TShape.Outputs <= SoftmaxKernel.Lanes)
         {
+            CheckFormat<Float32Weights>(weights);
             ForwardVector512<Float32Weights, TShape, SoftmaxEpilogue>(input, output, rows, weights, upcoming);
         }
         else

@@ -6,7 +6,7 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// A dense layer's weights, packed once at load into the layout the kernels stream, plus its bias. Exists for
-/// generated code, which packs each layer with <see cref="Pack"/> or <see cref="PackWithBatchNorm"/> and hands it to
+/// generated code, which packs each layer with one of the <c>Pack</c> or <c>PackWithBatchNorm</c> overloads and hands it to
 /// <see cref="DenseKernel"/>; not meant to be used directly.
 /// </summary>
 /// <remarks>
@@ -34,6 +34,7 @@ public sealed unsafe class DenseWeights
         _ = CacheSizes.L2Bytes;
         Inputs = inputs;
         Outputs = outputs;
+        ElementBytes = elementBytes;
         Panels = (outputs + PanelWidth - 1) / PanelWidth;
         long panelBytes = (long)Panels * PanelWidth * inputs * elementBytes;
         // The per-output floats start on a 64-byte boundary too: the epilogue reads them with aligned loads.
@@ -58,6 +59,9 @@ public sealed unsafe class DenseWeights
 
     /// <summary>Features per sample written (N).</summary>
     public int Outputs { get; }
+
+    /// <summary>Bytes one packed weight takes: tells the formats apart (float32 4, bfloat16 2, int8 1), so a kernel never reads one as another.</summary>
+    internal int ElementBytes { get; }
 
     /// <summary>Number of 16-wide column panels, ⌈N / 16⌉.</summary>
     internal int Panels { get; }
@@ -89,6 +93,63 @@ public sealed unsafe class DenseWeights
     public static DenseWeights PackWithBatchNorm(
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs, BatchNormParameters batchNorm)
         => Float32Weights.PackWithBatchNorm(weight, bias, inputs, outputs, batchNorm);
+
+    /// <summary>
+    /// Packs a PyTorch <c>nn.Linear</c> weight and optional bias in <paramref name="format"/>: float32 as it is, bfloat16
+    /// rounded to nearest even, int8 quantised per output (scale = max|w| / 127, q = round-half-to-even(w / scale)).
+    /// </summary>
+    public static DenseWeights Pack(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs, WeightFormat format)
+        => format switch
+        {
+            WeightFormat.Float32 => Float32Weights.Pack(weight, bias, inputs, outputs),
+            WeightFormat.BFloat16 => BFloat16Weights.Pack(weight, bias, inputs, outputs),
+            WeightFormat.Int8 => Int8Weights.Pack(weight, bias, inputs, outputs),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a weight format."),
+        };
+
+    /// <summary>Packs int8 weights with their per-output scales (<see cref="Weights.QuantizedTensors.ReadInt8"/>) as they are.</summary>
+    public static DenseWeights Pack(Weights.Int8Matrix weight, ReadOnlySpan<float> bias, int inputs, int outputs)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return Int8Weights.PackQuantized(weight.Values, weight.Scales, bias, inputs, outputs);
+    }
+
+    /// <summary>
+    /// <see cref="PackWithBatchNorm(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, BatchNormParameters)"/> in
+    /// <paramref name="format"/>: the fold is computed in float as for float32 (in double, rounded once), and the folded
+    /// weights are then converted, so a batch normalisation changes the quantisation scales as it changes the weights.
+    /// </summary>
+    public static DenseWeights PackWithBatchNorm(
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs, BatchNormParameters batchNorm, WeightFormat format)
+    {
+        if (format == WeightFormat.Float32)
+        {
+            return Float32Weights.PackWithBatchNorm(weight, bias, inputs, outputs, batchNorm);
+        }
+
+        Validate(weight, bias, inputs, outputs);
+        if (batchNorm.Features != outputs)
+        {
+            throw new ArgumentException($"The batch normalisation has {batchNorm.Features} features but the dense layer has {outputs} outputs.", nameof(batchNorm));
+        }
+
+        var foldedWeight = new float[weight.Length];
+        var foldedBias = new float[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            // The same expressions as Float32Weights.PackWithBatchNorm, so every format folds to the same floats.
+            double scale = batchNorm.Scale(o);
+            for (int k = 0; k < inputs; k++)
+            {
+                foldedWeight[(o * inputs) + k] = (float)(weight[(o * inputs) + k] * scale);
+            }
+
+            double b = bias.IsEmpty ? 0.0 : bias[o];
+            foldedBias[o] = (float)(((b - batchNorm.RunningMean[o]) * scale) + batchNorm.Bias[o]);
+        }
+
+        return Pack(foldedWeight, foldedBias, inputs, outputs, format);
+    }
 
     /// <summary>Zeroed, aligned storage for a K × N layer in <typeparamref name="TFormat"/>, for the format to pack into.</summary>
     internal static DenseWeights Allocate<TFormat>(int inputs, int outputs)

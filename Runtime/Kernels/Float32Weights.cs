@@ -119,7 +119,7 @@ internal readonly unsafe struct Float32Weights : IWeightFormat
         where TActivation : struct, IActivation
         => TActivation.Apply(sum + bias[output]);
 
-    /// <summary>Packs a PyTorch <c>nn.Linear</c> weight and optional bias; see <see cref="DenseWeights.Pack"/>.</summary>
+    /// <summary>Packs a PyTorch <c>nn.Linear</c> weight and optional bias; see <see cref="DenseWeights.Pack(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/>.</summary>
     public static DenseWeights Pack(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs)
     {
         DenseWeights.Validate(weight, bias, inputs, outputs);
@@ -139,7 +139,7 @@ internal readonly unsafe struct Float32Weights : IWeightFormat
         return packed;
     }
 
-    /// <summary>Packs a dense layer with a batch normalisation folded in; see <see cref="DenseWeights.PackWithBatchNorm"/>.</summary>
+    /// <summary>Packs a dense layer with a batch normalisation folded in; see <see cref="DenseWeights.PackWithBatchNorm(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, BatchNormParameters)"/>.</summary>
     public static DenseWeights PackWithBatchNorm(
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inputs, int outputs, BatchNormParameters batchNorm)
     {

@@ -75,7 +75,7 @@ public interface IFloatConstant
 /// <para>
 /// The arithmetic stays canonical for every format: each weight is widened exactly to float32 and goes into one FMA
 /// per k, in input order; then the epilogue (the same operations in scalar and vector form), activation included.
-/// Formats meant to follow, as additions:
+/// The narrower formats, <see cref="BFloat16Weights"/> and <see cref="Int8Weights"/>, are built this way:
 /// </para>
 /// <list type="bullet">
 /// <item>bfloat16: <see cref="ElementBytes"/> 2. <c>Load512</c> widens a <c>Vector256&lt;ushort&gt;</c> to 32-bit lanes

@@ -48,6 +48,13 @@ internal static class KernelTuning
     public const int SingleRowPanels = 4;
 
     /// <summary>
+    /// The largest column block a narrow format (bfloat16, int8) widens to float32 for a batch of 16 rows or more,
+    /// so that it stays in L2 beside the rows: 3 panels × K × 64 bytes, up to K = 1024 (192 KB). Wider layers widen
+    /// each weight at every use.
+    /// </summary>
+    public const int WidenedBlockBytes = 192 * 1024;
+
+    /// <summary>
     /// Input floats per row tile (256 KB): a tile of rows is multiplied by one column block of weights after another,
     /// so the tile stays in L2 while each column block (3 panels × K) is streamed once per tile. A quarter of the
     /// smallest L2 this was measured on (1 MB, Zen 4/5), so it is kept fixed rather than derived from

@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace StaticNet.Weights;
@@ -126,6 +127,28 @@ public readonly ref struct SafetensorsReader : ITensorSource
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Reads an I8 tensor as it is stored (int8 weights, <see cref="QuantizedTensors"/>), checking its exact shape.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, not I8, or has another shape.</exception>
+    internal sbyte[] ReadInt8Tensor(string name, params ReadOnlySpan<int> expectedShape)
+    {
+        SafetensorsHeader header = Header;
+        if (!header.TryGetTensor(name, out TensorEntry? entry))
+        {
+            throw new InvalidDataException($"Tensor '{name}': expected shape {DescribeShape(expectedShape)} as I8, but it is missing from the file.");
+        }
+
+        if (entry.DType != "I8" || !TensorReadErrors.ShapeEquals(entry.Shape, expectedShape))
+        {
+            throw new InvalidDataException(
+                $"Tensor '{name}': expected shape {DescribeShape(expectedShape)} as I8, but the file holds {entry.DType} {entry.DescribeShape()}.");
+        }
+
+        ReadOnlySpan<byte> data = _file.Slice(checked((int)(header.DataStart + entry.Begin)), checked((int)entry.ByteLength));
+        return MemoryMarshal.Cast<byte, sbyte>(data).ToArray();
     }
 
     /// <summary>
