@@ -93,11 +93,20 @@ partial class Quantized : global::StaticNet.INetwork
         _layer7 = layer7;
     }
 
-    /// <summary>Loads the network from a .safetensors file with PyTorch <c>state_dict</c> names.</summary>
+    /// <summary>
+    /// Loads the network from a weights file, its format told by the extension: <c>.onnx</c> (see <see cref="LoadOnnx(string)"/>),
+    /// <c>.npz</c> (NumPy, Dense weights (out, in) as PyTorch stores them; for (in, out) call
+    /// <see cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>), anything else safetensors with PyTorch <c>state_dict</c> names.
+    /// </summary>
     /// <remarks>Reads <c>0.weight (128, 784)</c>, <c>0.bias (128)</c>, <c>1.weight (128)</c>, <c>1.bias (128)</c>, <c>1.running_mean (128)</c>, <c>1.running_var (128)</c>, <c>3.weight (64, 128)</c>, <c>3.bias (64)</c>, <c>5.weight (32, 64)</c>, <c>5.bias (32)</c>, <c>7.weight (10, 32)</c>, <c>7.bias (10)</c>. Other tensors in the file are ignored.</remarks>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Quantized Load(string path) => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path));
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not valid, or a tensor is missing or has the wrong shape or dtype, or an ONNX graph's operators are not the declared layers.</exception>
+    public static Quantized Load(string path) => global::StaticNet.Weights.WeightFile.FormatOf(path) switch
+    {
+        global::StaticNet.Weights.WeightFileFormat.Onnx => LoadOnnx(path),
+        global::StaticNet.Weights.WeightFileFormat.Numpy => LoadNumpy(path, global::StaticNet.WeightLayout.OutputsByInputs),
+        _ => Load(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)),
+    };
 
     /// <summary>Loads the network from a stream holding a .safetensors file.</summary>
     /// <inheritdoc cref="Load(string)"/>
@@ -106,28 +115,80 @@ partial class Quantized : global::StaticNet.INetwork
     /// <summary>Loads the network from the bytes of a .safetensors file.</summary>
     /// <remarks>Reads <c>0.weight (128, 784)</c>, <c>0.bias (128)</c>, <c>1.weight (128)</c>, <c>1.bias (128)</c>, <c>1.running_mean (128)</c>, <c>1.running_var (128)</c>, <c>3.weight (64, 128)</c>, <c>3.bias (64)</c>, <c>5.weight (32, 64)</c>, <c>5.bias (32)</c>, <c>7.weight (10, 32)</c>, <c>7.bias (10)</c>. Other tensors are ignored. Every tensor is checked before the network is built, so a bad file never yields a half-loaded network.</remarks>
     /// <exception cref="global::System.IO.InvalidDataException">The bytes are not valid safetensors, or a tensor is missing or has the wrong shape or dtype.</exception>
-    public static Quantized Load(global::System.ReadOnlySpan<byte> safetensors)
+    public static Quantized Load(global::System.ReadOnlySpan<byte> safetensors) => LoadFrom(global::StaticNet.Weights.SafetensorsReader.Open(safetensors), global::StaticNet.WeightLayout.OutputsByInputs);
+
+    /// <summary>
+    /// Loads the network from a NumPy .npz file (<c>np.savez</c>, <c>np.savez_compressed</c>) whose array names are PyTorch's
+    /// <c>state_dict</c> names, with Dense weights in <paramref name="layout"/>: <see cref="global::StaticNet.WeightLayout.InputsByOutputs"/>
+    /// for NumPy's <c>x @ W</c> and scikit-learn's <c>coefs_</c>, <see cref="global::StaticNet.WeightLayout.OutputsByInputs"/> for PyTorch's.
+    /// </summary>
+    /// <remarks>Reads the tensors <see cref="Load(string)"/> reads; float32, float64 (rounded) and float16, C or Fortran order. A non-square matrix in the other layout is an error that says it looks transposed.</remarks>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid .npz, or an array is missing or has the wrong shape or dtype.</exception>
+    public static Quantized LoadNumpy(string path, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)), layout);
+
+    /// <summary>Loads the network from a stream holding a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Quantized LoadNumpy(global::System.IO.Stream stream, global::StaticNet.WeightLayout layout) => LoadNumpy(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)), layout);
+
+    /// <summary>Loads the network from the bytes of a NumPy .npz file.</summary>
+    /// <inheritdoc cref="LoadNumpy(string, global::StaticNet.WeightLayout)"/>
+    public static Quantized LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
+
+    /// <summary>
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
+    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Initializers are found through the graph, not by name.
+    /// </summary>
+    /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a valid ONNX model, or its operators are not the declared layers: the message names the ONNX node, its attribute or initializer, and the declared layer.</exception>
+    public static Quantized LoadOnnx(string path) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(path)));
+
+    /// <summary>Loads the network from a stream holding an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Quantized LoadOnnx(global::System.IO.Stream stream) => LoadOnnx(new global::System.ReadOnlySpan<byte>(global::StaticNet.Weights.SafetensorsReader.ReadAllBytes(stream)));
+
+    /// <summary>Loads the network from the bytes of an ONNX model.</summary>
+    /// <inheritdoc cref="LoadOnnx(string)"/>
+    public static Quantized LoadOnnx(global::System.ReadOnlySpan<byte> onnx)
     {
-        var file = global::StaticNet.Weights.SafetensorsReader.Open(safetensors);
+        var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
+            onnx,
+            global::StaticNet.Weights.DeclaredLayer.Dense(0, "0", inputs: 784, outputs: 128, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Norm(1, "BatchNorm", "1", features: 128, epsilon: 1E-05f),
+            global::StaticNet.Weights.DeclaredLayer.Activation(2, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(3, "3", inputs: 128, outputs: 64, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(4, "ReLU"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(5, "5", inputs: 64, outputs: 32, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(6, "Tanh"),
+            global::StaticNet.Weights.DeclaredLayer.Dense(7, "7", inputs: 32, outputs: 10, bias: true),
+            global::StaticNet.Weights.DeclaredLayer.Activation(8, "Softmax"));
+        return LoadFrom(file, global::StaticNet.WeightLayout.OutputsByInputs);
+    }
+
+    /// <summary>Builds the network from any weights file, reading every tensor (and checking it) before anything is built.</summary>
+    private static Quantized LoadFrom<TSource>(TSource file, global::StaticNet.WeightLayout layout)
+        where TSource : global::StaticNet.Weights.ITensorSource, allows ref struct
+    {
         // Layer 0, Dense(784, 128), with layer 1, BatchNorm(128), folded into its weights before they are converted, weights stored as int8 with one scale per output.
         var layer0 = global::StaticNet.Kernels.DenseWeights.PackWithBatchNorm(
-            global::StaticNet.Weights.QuantizedTensors.ReadFloat(file, "0.weight", 128, 784),
+            global::StaticNet.Weights.QuantizedTensors.ReadFloat(file, "0.weight", 128, 784, layout),
             file.ReadTensor("0.bias", 128),
             inputs: 784, outputs: 128,
             global::StaticNet.Kernels.BatchNormParameters.Read(file, "1", features: 128, epsilon: 1E-05f), format: global::StaticNet.WeightFormat.Int8);
         // Layer 3, Dense(128, 64), weights stored as bfloat16.
         var layer3 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("3.weight", 64, 128),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "3.weight", 64, 128, layout),
             file.ReadTensor("3.bias", 64),
             inputs: 128, outputs: 64, format: global::StaticNet.WeightFormat.BFloat16);
         // Layer 5, Dense(64, 32).
         var layer5 = global::StaticNet.Kernels.DenseWeights.Pack(
-            file.ReadTensor("5.weight", 32, 64),
+            global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, "5.weight", 32, 64, layout),
             file.ReadTensor("5.bias", 32),
             inputs: 64, outputs: 32);
         // Layer 7, Dense(32, 10), weights stored as int8 with one scale per output.
         var layer7 = global::StaticNet.Kernels.DenseWeights.Pack(
-            global::StaticNet.Weights.QuantizedTensors.ReadInt8(file, "7.weight", 10, 32),
+            global::StaticNet.Weights.QuantizedTensors.ReadInt8(file, "7.weight", 10, 32, layout),
             file.ReadTensor("7.bias", 10),
             inputs: 32, outputs: 10);
         return new Quantized(layer0, layer3, layer5, layer7);

@@ -24,7 +24,16 @@ public sealed partial class DeclareTests
     [
         .. WeightFormatFixtures.Files(".npz").Select(f => Path.Combine("WeightFormats", f)),
         .. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "PyTorch"), "*.f32.safetensors")
-            .Select(f => Path.Combine("PyTorch", Path.GetFileName(f))).Order(StringComparer.Ordinal),
+            .Select(f => Path.Combine("PyTorch", Path.GetFileName(f))).Order(StringComparer.Ordinal)
+            .Where(f => ConvolutionsOf(ModelName(f)).Count == 0),
+    ];
+
+    /// <summary>The PyTorch fixtures with convolutions, whose skeleton cannot compile without the input's size.</summary>
+    public static TheoryData<string> ConvolutionalFiles =>
+    [
+        .. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "PyTorch"), "*.f32.safetensors")
+            .Select(f => Path.Combine("PyTorch", Path.GetFileName(f))).Order(StringComparer.Ordinal)
+            .Where(f => ConvolutionsOf(ModelName(f)).Count > 0),
     ];
 
     [Theory]
@@ -54,6 +63,59 @@ public sealed partial class DeclareTests
         bool inputsByOutputs = file.Contains("in_out", StringComparison.Ordinal) || file.StartsWith("sklearn", StringComparison.Ordinal) || file == "digits.npz";
         Assert.Equal(inputsByOutputs, declaration.Contains("Layout = WeightLayout.InputsByOutputs", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [MemberData(nameof(ConvolutionalFiles))]
+    public void A_convolutional_file_gives_its_convolutions_and_asks_for_the_input_shape(string relativePath)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", relativePath);
+        string declaration = Declaration.For(Path.GetFileName(path), File.ReadAllBytes(path));
+
+        // Each convolution as PyTorch printed the module (make_fixtures.py's manifest), groups and bias included.
+        foreach (string expected in ConvolutionsOf(ModelName(relativePath)))
+        {
+            Assert.Contains(expected, declaration, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("add [InputShape(channels, height, width)]", declaration, StringComparison.Ordinal);
+        Assert.Contains("Flatten, // TODO", declaration, StringComparison.Ordinal);
+    }
+
+    private static string ModelName(string relativePath) => Path.GetFileName(relativePath).Split('.')[0];
+
+    /// <summary>
+    /// The model's convolutions as StaticNet attributes up to their options, from the module strings PyTorch printed:
+    /// "Conv2d(20, 20, kernel_size=(3, 3), …, groups=4, bias=False)" → "Conv2d(20, 20, 3, Groups = 4, Bias = false".
+    /// </summary>
+    private static System.Collections.Generic.List<string> ConvolutionsOf(string model)
+    {
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "PyTorch", "manifest.json")));
+        var convolutions = new System.Collections.Generic.List<string>();
+        foreach (System.Text.Json.JsonElement entry in manifest.RootElement.EnumerateArray())
+        {
+            if (entry.GetProperty("name").GetString() != model || !entry.TryGetProperty("layers", out System.Text.Json.JsonElement layers))
+            {
+                continue;
+            }
+
+            foreach (System.Text.Json.JsonElement layer in layers.EnumerateArray())
+            {
+                Match conv = PyTorchConvolution().Match(layer.GetString()!);
+                if (conv.Success)
+                {
+                    Match groups = Regex.Match(conv.Value, @"groups=(\d+)");
+                    convolutions.Add($"Conv{conv.Groups[1].Value}d({conv.Groups[2].Value}, {conv.Groups[3].Value}, {conv.Groups[4].Value}"
+                        + (groups.Success ? $", Groups = {groups.Groups[1].Value}" : string.Empty)
+                        + (conv.Value.Contains("bias=False", StringComparison.Ordinal) ? ", Bias = false" : string.Empty));
+                }
+            }
+        }
+
+        return convolutions;
+    }
+
+    [GeneratedRegex(@"Conv([12])d\((\d+), (\d+), kernel_size=\((\d+)[^)]*\)[^\n]*")]
+    private static partial Regex PyTorchConvolution();
 
     [Fact]
     public void The_scikit_learn_skeleton_marks_the_activations_it_cannot_know()

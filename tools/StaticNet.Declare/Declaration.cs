@@ -10,12 +10,17 @@ namespace StaticNet.Declare;
 
 /// <summary>
 /// The StaticNet declaration that matches a weights file: for ONNX the whole graph (every layer and activation, in
-/// order); for safetensors and NumPy .npz, which hold only tensors, the Dense, BatchNorm and LayerNorm layers with their
-/// sizes, and a marked placeholder where a layer without tensors (an activation, Dropout) must have been.
+/// order); for safetensors and NumPy .npz, which hold only tensors, the Dense, Conv1d/Conv2d, BatchNorm and LayerNorm
+/// layers with their sizes, and a marked placeholder where a layer without tensors (an activation, pooling, Flatten,
+/// Dropout) must have been.
 /// </summary>
 internal static class Declaration
 {
-    private const string PlaceholderNote = "the file holds no tensors here: the activation (or Dropout) the model had at this position; ReLU is a placeholder";
+    private const string PlaceholderNote = "the file holds no tensors here: the activation (or pooling layer, or Dropout) the model had at this position; ReLU is a placeholder";
+
+    private const string ConvolutionNote = "TODO: Stride, Padding and Dilation as the model had them (the file holds none)";
+
+    private const string FlattenNote = "the pooling layers the model had before this Flatten, if any";
 
     /// <summary>The declaration as C# source, ready to paste.</summary>
     /// <param name="fileName">The file's name, for the [Weights] line and the class name.</param>
@@ -98,6 +103,11 @@ internal static class Declaration
     /// <summary>A layer found from the tensors under one prefix.</summary>
     private sealed record TensorLayer(string Prefix, string Kind, long First, long Second, bool HasBias, string? Unread)
     {
+        /// <summary>A convolution's kernel size (its weight is (out, in / groups, k) or (out, in / groups, k, k)); 0 for other kinds.</summary>
+        public long Kernel { get; init; }
+
+        public bool IsConvolution => Kind is "Conv1d" or "Conv2d";
+
         /// <summary>A Dense bias's length, which says which side of a non-square weight is the output; 0 without.</summary>
         public long BiasLength { get; init; }
     }
@@ -138,8 +148,9 @@ internal static class Declaration
         WeightLayout layout = requested ?? (chainsInOut && !chainsOutIn ? WeightLayout.InputsByOutputs : WeightLayout.OutputsByInputs);
         layers = (layout == WeightLayout.OutputsByInputs ? outIn : inOut) ?? layers;
 
+        bool convolutional = layers.Any(l => l.IsConvolution);
         var output = new StringBuilder();
-        output.AppendLine(CultureInfo.InvariantCulture, $"// From {fileName} ({format}): the Dense, BatchNorm and LayerNorm layers its tensors describe; list it as <AdditionalFiles Include=\"{fileName}\" /> to embed it.");
+        output.AppendLine(CultureInfo.InvariantCulture, $"// From {fileName} ({format}): the {(convolutional ? "Conv, " : string.Empty)}Dense, BatchNorm and LayerNorm layers its tensors describe; list it as <AdditionalFiles Include=\"{fileName}\" /> to embed it.");
         output.AppendLine(requested is not null
             ? $"// Dense weights read as {Describe(layout)}, as --layout says."
             : chainsOutIn != chainsInOut
@@ -153,12 +164,21 @@ internal static class Declaration
             output.AppendLine("// Epsilon is not stored in the file: 1e-5 (PyTorch's default) is assumed; add Epsilon = … if the model used another.");
         }
 
+        if (convolutional)
+        {
+            // A convolution's weights do not give the size of its input, nor its stride or padding.
+            output.AppendLine("// TODO: the file does not hold the input's size: add [InputShape(channels, height, width)] (or (channels, length) for Conv1d) on the class.");
+            output.AppendLine("// Groups is told from how the channels chain (a first convolution is taken as Groups = 1).");
+        }
+
         output.AppendLine(layout == WeightLayout.InputsByOutputs
             ? $"[Weights(\"{fileName}\", Layout = WeightLayout.InputsByOutputs)]"
             : $"[Weights(\"{fileName}\")]");
 
         var lines = new List<(string Text, string? Comment)>();
         int next = 0;
+        long channels = 0;
+        bool spatial = false;
         foreach (TensorLayer layer in layers)
         {
             if (layer.Unread is not null)
@@ -172,13 +192,37 @@ internal static class Declaration
                 // Positions count every layer: a gap is a layer without tensors.
                 for (int position = int.Parse(layer.Prefix, CultureInfo.InvariantCulture); next < position; next++)
                 {
-                    lines.Add(("ReLU", $"TODO position {next}: {PlaceholderNote}"));
+                    // The last position before the first Dense after convolutions is where nn.Flatten sat.
+                    lines.Add(spatial && layer.Kind == "Dense" && next == position - 1
+                        ? ("Flatten", $"TODO position {next}: {FlattenNote}")
+                        : ("ReLU", $"TODO position {next}: {PlaceholderNote}"));
                 }
 
                 next++;
             }
+            else if (spatial && layer.Kind == "Dense")
+            {
+                lines.Add(("Flatten", "TODO: " + FlattenNote));
+            }
 
-            lines.Add((Text(layer, layout, positional ? null : layer.Prefix), null));
+            string? name = positional ? null : layer.Prefix;
+            if (layer.IsConvolution)
+            {
+                // The weight holds in / groups input channels; the channels before it say how many groups that is.
+                long groupCount = channels > layer.Second && channels % layer.Second == 0 ? channels / layer.Second : 1;
+                lines.Add((ConvolutionText(layer, groupCount, name), ConvolutionNote));
+                channels = layer.First;
+                spatial = true;
+                continue;
+            }
+
+            if (layer.Kind == "Dense")
+            {
+                spatial = false;
+                channels = Sizes(layer, layout).Outputs;
+            }
+
+            lines.Add((Text(layer, layout, name), null));
         }
 
         if (lines.Count == 0)
@@ -196,6 +240,16 @@ internal static class Declaration
     {
         tensors.Remove("num_batches_tracked");
         bool Has(string suffix, int rank) => tensors.TryGetValue(suffix, out long[]? shape) && shape.Length == rank;
+        if ((Has("weight", 3) || (Has("weight", 4) && tensors["weight"][2] == tensors["weight"][3]))
+            && (tensors.Count == 1 || (tensors.Count == 2 && Has("bias", 1))))
+        {
+            long[] weight = tensors["weight"];
+            return new TensorLayer(prefix, weight.Length == 3 ? "Conv1d" : "Conv2d", weight[0], weight[1], tensors.ContainsKey("bias"), null)
+            {
+                Kernel = weight[2],
+            };
+        }
+
         if (Has("weight", 2) && (tensors.Count == 1 || (tensors.Count == 2 && Has("bias", 1))))
         {
             long[] weight = tensors["weight"];
@@ -226,6 +280,12 @@ internal static class Declaration
     /// </summary>
     private static List<TensorLayer>? ChainOrder(List<TensorLayer> layers, WeightLayout layout)
     {
+        if (layers.Any(l => l.IsConvolution))
+        {
+            // Pooling changes a convolution's output size, so sizes cannot order a CNN's named layers.
+            return null;
+        }
+
         var remaining = layers.Where(l => l.Unread is null).ToList();
         var denses = remaining.Where(l => l.Kind == "Dense").ToList();
         var starts = denses.Where(d => !denses.Any(other => other != d && Sizes(other, layout).Outputs == Sizes(d, layout).Inputs)).ToList();
@@ -267,13 +327,21 @@ internal static class Declaration
     private static bool Chains(List<TensorLayer> layers, WeightLayout layout)
     {
         long features = -1;
+        bool spatial = false;
         foreach (TensorLayer layer in layers)
         {
             switch (layer.Kind)
             {
+                case "Conv1d" or "Conv2d":
+                    features = layer.First;
+                    spatial = true;
+                    break;
                 case "Dense":
                     (long inputs, long outputs) = Sizes(layer, layout);
-                    if (features >= 0 && inputs != features)
+                    // After convolutions a Dense reads channels × positions, which the file does not give.
+                    bool known = !spatial;
+                    spatial = false;
+                    if (known && features >= 0 && inputs != features)
                     {
                         return false;
                     }
@@ -293,6 +361,13 @@ internal static class Declaration
 
         return true;
     }
+
+    private static string ConvolutionText(TensorLayer layer, long groups, string? name)
+        => $"{layer.Kind}({layer.Second * groups}, {layer.First}, {layer.Kernel}"
+            + (groups == 1 ? string.Empty : $", Groups = {groups}")
+            + (layer.HasBias ? string.Empty : ", Bias = false")
+            + (name is null ? string.Empty : $", Name = \"{name}\"")
+            + ")";
 
     private static string Text(TensorLayer layer, WeightLayout layout, string? name)
     {
