@@ -193,6 +193,7 @@ public static class Program
                 return (Model.Flop((string)benchmark.Parameters[nameof(NetworkBenchmarks.Network)]) * (double)(int)benchmark.Parameters[nameof(NetworkBenchmarks.Batch)], "GFLOP/s");
             case nameof(KernelBenchmarks.Dense):
             case nameof(ParallelBenchmarks.DenseParallel):
+            case nameof(KernelPathBenchmarks.DensePath):
                 (int k, int n) = KernelBenchmarks.Size((string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)]);
                 int rows = (int)benchmark.Parameters[nameof(KernelBenchmarks.Rows)];
                 return (2.0 * k * n * rows, "GFLOP/s");
