@@ -18,12 +18,18 @@ namespace StaticNet.Generator.Tests.Support;
 /// </summary>
 internal static class InProcessTestRunner
 {
-    /// <summary>Runs every test of the classes named (simple names); prints one line per test, returns the failure count.</summary>
+    /// <summary>
+    /// Runs every test of the classes named (simple names; <c>Name[n]</c> runs only the first n cases of each theory);
+    /// prints one line per test, returns the failure count.
+    /// </summary>
     public static int Run(IEnumerable<string> classNames, Action<string> print)
     {
         int passed = 0, failed = 0, skipped = 0;
-        foreach (string className in classNames)
+        foreach (string entry in classNames)
         {
+            int bracket = entry.IndexOf('[', StringComparison.Ordinal);
+            string className = bracket < 0 ? entry : entry[..bracket];
+            int caseLimit = bracket < 0 ? int.MaxValue : int.Parse(entry[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
             Type type = typeof(InProcessTestRunner).Assembly.GetTypes().SingleOrDefault(t => t.Name == className && t.IsPublic)
                 ?? throw new ArgumentException($"No public test class named {className}.");
             foreach (MethodInfo method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance).OrderBy(m => m.Name, StringComparer.Ordinal))
@@ -42,7 +48,7 @@ internal static class InProcessTestRunner
                     continue;
                 }
 
-                IEnumerable<object?[]> cases = method.GetCustomAttributes<DataAttribute>().SelectMany(d => d.GetData(method)).DefaultIfEmpty([]);
+                IEnumerable<object?[]> cases = method.GetCustomAttributes<DataAttribute>().SelectMany(d => d.GetData(method)).DefaultIfEmpty([]).Take(caseLimit);
                 foreach (object?[] arguments in cases)
                 {
                     string label = arguments.Length == 0 ? name : $"{name}({string.Join(", ", arguments)})";
