@@ -64,7 +64,8 @@ fi
 # 2. Test classes under qemu, without a test host: PyTorch parity, random architectures (one seed: 12 networks compiled
 #    in memory by the generator, which takes minutes under emulation), and the kernel tests that compare every path
 #    this processor has (here scalar and 128-bit).
-tests=PyTorchParityTests,RandomArchitectureTests[1],DenseKernelTests,SoftmaxKernelTests,ForwardSoftmaxTests,ElementwiseKernelTests,LayerNormKernelTests,SmoothLayersParityTests
+# Theories of the kernel classes run their first 3 cases: a dense-kernel case takes ~15 s under qemu.
+tests=PyTorchParityTests,RandomArchitectureTests[1],DenseKernelTests[3],SoftmaxKernelTests[3],ForwardSoftmaxTests[3],ElementwiseKernelTests[3],LayerNormKernelTests[3],SmoothLayersParityTests[3]
 if ! arm64 "$work/Generator.Tests/StaticNet.Generator.Tests" --run-tests "$tests" >"$work/tests-arm64.txt" 2>&1; then
   grep -E "^FAIL" -A5 "$work/tests-arm64.txt" | head -60; status=1
 fi
@@ -80,6 +81,25 @@ if ! diff <(sed -n '/^Accuracy/,/^$/p' "$work/sample-x64.txt") <(sed -n '/^Accur
 fi
 if ! head -1 "$work/sample-arm64.txt" | grep -q "kernels: ARM64 NEON"; then
   echo "FAIL: the ARM64 Sample did not run the NEON kernels."; status=1
+fi
+
+# 4. The Sample as Native AOT for linux-arm64, cross-compiled here: clang and lld link against Debian's arm64 C
+#    libraries (SysRoot=/ lets clang find them under /usr/aarch64-linux-gnu; a sysroot pointing there makes lld look
+#    for libc.so.6 at /usr/aarch64-linux-gnu/usr/aarch64-linux-gnu/lib). It must publish with zero warnings. It is
+#    not run: under Debian 12's qemu-aarch64 (7.2) the binary spins at full CPU right after installing its signal
+#    handlers and prints nothing, even for --help (the JIT build above runs); on ARM64 hardware it is untested.
+if ! command -v clang >/dev/null || ! command -v ld.lld >/dev/null || [ ! -e /usr/aarch64-linux-gnu/lib/crt1.o ]; then
+  echo "Installing clang, lld and the arm64 C development files for the Native AOT cross-compile."
+  apt-get install -y -qq clang lld libc6-dev-arm64-cross libgcc-12-dev-arm64-cross >/dev/null
+fi
+if dotnet publish Sample -c Release -r linux-arm64 -p:PublishAot=true -p:SysRoot=/ -p:LinkerFlavor=lld -o "$work/aot" >"$work/publish-aot.log" 2>&1; then
+  if grep -qE "warning [A-Z]+[0-9]+" "$work/publish-aot.log"; then
+    echo "FAIL: the linux-arm64 Native AOT publish of the Sample had warnings:"; grep -E "warning [A-Z]+[0-9]+" "$work/publish-aot.log" | sort -u; status=1
+  fi
+  echo "ARM64 Native AOT Sample: $(stat -c %s "$work/aot/StaticNet.Sample") bytes, $(file -b "$work/aot/StaticNet.Sample" | cut -d, -f1-2) (built, not run)"
+else
+  tail -20 "$work/publish-aot.log"
+  echo "FAIL: the linux-arm64 Native AOT publish of the Sample failed."; status=1
 fi
 
 echo "ARM64 stage: $(( $(date +%s) - started )) s, $([ "$status" -eq 0 ] && echo passed || echo FAILED)"
