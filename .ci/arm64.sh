@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI on ARM64 without ARM hardware: the tests and the Sample published self-contained for linux-arm64 and run under
 # qemu's user-mode emulator, their outputs compared bit for bit with this x64 machine's. Called by .ci/run; needs the
-# .NET 10 SDK and Debian's qemu-user-static and arm64 C libraries (installed here if missing). Timing under qemu says nothing about ARM64 speed: this checks results only.
+# .NET 10 SDK and Debian's qemu-user-static and arm64 C libraries (installed here if missing). Timing under qemu says
+# nothing about ARM64 speed: this checks results only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
