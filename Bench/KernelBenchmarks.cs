@@ -78,6 +78,15 @@ public class KernelBenchmarks
         }
     }
 
+    /// <summary>The input rows, after <see cref="Setup"/>.</summary>
+    internal float[] Input => _input;
+
+    /// <summary>The output rows.</summary>
+    internal float[] Output => _output;
+
+    /// <summary>The packed weights, after <see cref="Setup"/>.</summary>
+    internal DenseWeights Weights => _weights!;
+
     /// <summary>The same call through <see cref="ParallelRows"/>.</summary>
     public void RunParallel()
     {

@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -60,6 +60,13 @@ public static class Program
         if (child >= 0)
         {
             return FirstCall.RunChild(child + 1 < args.Length ? args[child + 1] : "staticnet");
+        }
+
+        int pathAb = Array.IndexOf(args, "--path-ab");
+        if (pathAb >= 0)
+        {
+            PathComparison.Run(pathAb + 1 < args.Length && int.TryParse(args[pathAb + 1], out int rounds) ? rounds : 200);
+            return 0;
         }
 
         int firstCall = Array.IndexOf(args, "--first-call");
@@ -193,6 +200,7 @@ public static class Program
                 return (Model.Flop((string)benchmark.Parameters[nameof(NetworkBenchmarks.Network)]) * (double)(int)benchmark.Parameters[nameof(NetworkBenchmarks.Batch)], "GFLOP/s");
             case nameof(KernelBenchmarks.Dense):
             case nameof(ParallelBenchmarks.DenseParallel):
+            case nameof(KernelPathBenchmarks.DensePath):
                 (int k, int n) = KernelBenchmarks.Size((string)benchmark.Parameters[nameof(KernelBenchmarks.Shape)]);
                 int rows = (int)benchmark.Parameters[nameof(KernelBenchmarks.Rows)];
                 return (2.0 * k * n * rows, "GFLOP/s");

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.Intrinsics;
 using System.Text.Json;
 using StaticNet;
 using StaticNet.Sample;
@@ -43,8 +42,7 @@ catch (Exception e) when (e is IOException or InvalidDataException or Unauthoriz
 static int Run(Options options)
 {
     var total = Stopwatch.StartNew();
-    string path = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "plain .NET (no SIMD)";
-    Console.WriteLine($"StaticNet sample — MNIST digits, {Environment.ProcessorCount} cores, kernels: {path}");
+    Console.WriteLine($"StaticNet sample — MNIST digits, {Environment.ProcessorCount} cores, kernels: {KernelInfo.Description}");
     Console.WriteLine();
     Console.WriteLine(MnistNet.Summary);
 
@@ -110,6 +108,10 @@ static int Run(Options options)
         }
     }
 
+    // Every kernel path on every processor gives these same bits, so this line is the same everywhere (x64 AVX-512,
+    // AVX2, ARM64 NEON, plain .NET); CI compares it between x64 and ARM64.
+    Console.WriteLine($"  Outputs    fingerprint {Fingerprint(probabilities):x16} (FNV-1a of all {probabilities.Length:N0} probabilities' bits)");
+
     Console.WriteLine();
     double[] latencies = count == 0 ? [] : BatchOneLatencies(net, images, count);
     CompareWeightFormats(options, images, labels, count, correct, latencies);
@@ -139,6 +141,23 @@ static int Run(Options options)
 
     Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:F2} s.");
     return exitCode;
+}
+
+// FNV-1a over the bits of every float: a fingerprint to compare runs by, not a cryptographic hash (which would need
+// OpenSSL on Linux, absent from many small ARM64 systems).
+static ulong Fingerprint(float[] values)
+{
+    ulong hash = 14695981039346656037;
+    foreach (float value in values)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        for (int shift = 0; shift < 32; shift += 8)
+        {
+            hash = (hash ^ ((bits >> shift) & 0xFF)) * 1099511628211;
+        }
+    }
+
+    return hash;
 }
 
 static void PrintLayerStatistics(MnistNet net, float[] images, int rows)

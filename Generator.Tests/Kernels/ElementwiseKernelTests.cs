@@ -172,6 +172,7 @@ public sealed class ElementwiseKernelTests
         switch (path)
         {
             case KernelPath.Scalar: ElementwiseKernel.BatchNormScalar(values, weights); break;
+            case KernelPath.Vector128: ElementwiseKernel.BatchNormVector128(values, weights); break;
             case KernelPath.Vector256: ElementwiseKernel.BatchNormVector256(values, weights); break;
             case KernelPath.Vector512: ElementwiseKernel.BatchNormVector512(values, weights); break;
             default: ElementwiseKernel.BatchNorm(values, weights); break;
@@ -200,6 +201,7 @@ public sealed class ElementwiseKernelTests
         switch (path)
         {
             case KernelPath.Scalar: ElementwiseKernel.ApplyScalar<TActivation>(values); break;
+            case KernelPath.Vector128: ElementwiseKernel.ApplyVector128<TActivation>(values); break;
             case KernelPath.Vector256: ElementwiseKernel.ApplyVector256<TActivation>(values); break;
             case KernelPath.Vector512: ElementwiseKernel.ApplyVector512<TActivation>(values); break;
             default: ElementwiseKernel.Apply<TActivation>(values); break;

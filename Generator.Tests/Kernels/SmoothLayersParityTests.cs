@@ -95,6 +95,7 @@ public sealed class SmoothLayersParityTests
         switch (path)
         {
             case KernelPath.Scalar: DenseKernel.ForwardScalar<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
+            case KernelPath.Vector128: DenseKernel.ForwardVector128<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
             case KernelPath.Vector256: DenseKernel.ForwardVector256<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
             case KernelPath.Vector512: DenseKernel.ForwardVector512<Float32Weights, TShape, TActivation>(x, y, Batch, weights); break;
             default: DenseKernel.Forward<TShape, TActivation>(x, y, Batch, weights); break;
@@ -108,6 +109,7 @@ public sealed class SmoothLayersParityTests
         switch (path)
         {
             case KernelPath.Scalar: LayerNormKernel.ApplyScalar(values, weights.Features, weights); break;
+            case KernelPath.Vector128: LayerNormKernel.ApplyVector128(values, weights.Features, weights); break;
             case KernelPath.Vector256: LayerNormKernel.ApplyVector256(values, weights.Features, weights); break;
             case KernelPath.Vector512: LayerNormKernel.ApplyVector512(values, weights.Features, weights); break;
             default: LayerNormKernel.Apply(values, weights.Features, weights); break;
@@ -120,6 +122,7 @@ public sealed class SmoothLayersParityTests
         switch (path)
         {
             case KernelPath.Scalar: ElementwiseKernel.ApplyScalar<TActivation>(values); break;
+            case KernelPath.Vector128: ElementwiseKernel.ApplyVector128<TActivation>(values); break;
             case KernelPath.Vector256: ElementwiseKernel.ApplyVector256<TActivation>(values); break;
             case KernelPath.Vector512: ElementwiseKernel.ApplyVector512<TActivation>(values); break;
             default: ElementwiseKernel.Apply<TActivation>(values); break;

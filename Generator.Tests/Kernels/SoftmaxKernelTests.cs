@@ -153,6 +153,7 @@ public sealed class SoftmaxKernelTests
         switch (path)
         {
             case KernelPath.Scalar: SoftmaxKernel.ApplyScalar(values, features); break;
+            case KernelPath.Vector128: SoftmaxKernel.ApplyVector128(values, features); break;
             case KernelPath.Vector256: SoftmaxKernel.ApplyVector256(values, features); break;
             case KernelPath.Vector512: SoftmaxKernel.ApplyVector512(values, features); break;
             default: SoftmaxKernel.Apply(values, features); break;

@@ -254,6 +254,7 @@ public sealed class WeightFormatKernelTests
         switch (path)
         {
             case KernelPath.Scalar: DenseKernel.ForwardScalar<TFormat, TShape, TActivation>(input, output, rows, weights); break;
+            case KernelPath.Vector128: DenseKernel.ForwardVector128<TFormat, TShape, TActivation>(input, output, rows, weights); break;
             case KernelPath.Vector256: DenseKernel.ForwardVector256<TFormat, TShape, TActivation>(input, output, rows, weights); break;
             case KernelPath.Vector512: DenseKernel.ForwardVector512<TFormat, TShape, TActivation>(input, output, rows, weights); break;
             default:

@@ -11,6 +11,12 @@ internal interface IBlockConstant
     static abstract int Value { get; }
 }
 
+/// <summary>0.</summary>
+internal readonly struct Block0 : IBlockConstant
+{
+    public static int Value => 0;
+}
+
 /// <summary>1.</summary>
 internal readonly struct Block1 : IBlockConstant
 {

@@ -49,15 +49,15 @@ public static partial class ConvolutionKernel
         where TShape : struct, IConvolutionShape
         where TActivation : struct, IActivation
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ForwardVector512<TShape, TActivation>(input, output, rows, weights);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ForwardVector256<TShape, TActivation>(input, output, rows, weights);
         }
-        else if (AdvSimd.Arm64.IsSupported)
+        else if (VectorPaths.Vector128)
         {
             ForwardVector128<TShape, TActivation>(input, output, rows, weights);
         }

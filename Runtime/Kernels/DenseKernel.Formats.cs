@@ -32,7 +32,7 @@ public static partial class DenseKernel
     public static void ForwardSoftmaxBFloat16<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
         where TShape : struct, IDenseShape
     {
-        if (Vector512.IsHardwareAccelerated && TShape.Outputs <= SoftmaxKernel.Lanes)
+        if (VectorPaths.Vector512 && TShape.Outputs <= SoftmaxKernel.Lanes)
         {
             CheckFormat<BFloat16Weights>(weights);
             ForwardVector512<BFloat16Weights, TShape, SoftmaxEpilogue>(input, output, rows, weights, upcoming);
@@ -64,13 +64,17 @@ public static partial class DenseKernel
         where TActivation : struct, IActivation
     {
         CheckFormat<TFormat>(weights);
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ForwardVector512<TFormat, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ForwardVector256<TFormat, TShape, TActivation>(input, output, rows, weights, upcoming);
+        }
+        else if (VectorPaths.Vector128)
+        {
+            ForwardVector128<TFormat, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else
         {

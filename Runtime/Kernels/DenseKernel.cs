@@ -16,8 +16,9 @@ namespace StaticNet.Kernels;
 /// register-blocked kernel and the scalar fallback agree exactly, whatever the batch size or thread count.
 /// Exists for generated code, which calls it once per layer; not meant to be used directly.
 /// <para>
-/// Paths: AVX-512 (<c>DenseKernel.Vector512.cs</c>), AVX2 + FMA (<c>DenseKernel.Vector256.cs</c>) and the
-/// scalar loop below, chosen by <see cref="Forward{TShape, TActivation}"/> from JIT-time constants, so the
+/// Paths: AVX-512 (<c>DenseKernel.Vector512.cs</c>), AVX2 + FMA (<c>DenseKernel.Vector256.cs</c>), 128-bit vectors
+/// with FMA (<c>DenseKernel.Vector128.cs</c>: ARM64 NEON) and the scalar loop below, chosen by
+/// <see cref="Forward{TShape, TActivation}"/> from JIT-time constants (<see cref="VectorPaths"/>), so the
 /// untaken paths are not even compiled. Their speed comes only from holding many outputs' accumulators in
 /// registers at once (register blocking across outputs and rows), never from reordering a sum.
 /// </para>
@@ -40,7 +41,7 @@ public static partial class DenseKernel
     /// A large batch is read from memory once, by the first layer; without the prefetch, the first pass over each
     /// block of rows waits for it (~5% of the time at batch 16,384: the hardware prefetcher alone does not keep up
     /// with eight rows read side by side). <paramref name="upcoming"/> is only prefetched, never read, and only as
-    /// far as it reaches, so results never depend on it. The AVX-512 and AVX2 paths use it; the scalar one ignores it.
+    /// far as it reaches, so results never depend on it. The x64 vector paths use it; ARM64 (.NET has no prefetch instruction there) and the scalar path ignore it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
@@ -48,13 +49,17 @@ public static partial class DenseKernel
         where TActivation : struct, IActivation
     {
         CheckFormat<Float32Weights>(weights);
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ForwardVector512<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ForwardVector256<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
+        }
+        else if (VectorPaths.Vector128)
+        {
+            ForwardVector128<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
         }
         else
         {
@@ -77,7 +82,7 @@ public static partial class DenseKernel
     public static void ForwardSoftmax<TShape>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
         where TShape : struct, IDenseShape
     {
-        if (Vector512.IsHardwareAccelerated && TShape.Outputs <= SoftmaxKernel.Lanes)
+        if (VectorPaths.Vector512 && TShape.Outputs <= SoftmaxKernel.Lanes)
         {
             CheckFormat<Float32Weights>(weights);
             ForwardVector512<Float32Weights, TShape, SoftmaxEpilogue>(input, output, rows, weights, upcoming);

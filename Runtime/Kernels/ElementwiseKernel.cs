@@ -26,15 +26,15 @@ public static class ElementwiseKernel
     public static void Apply<TActivation>(Span<float> values)
         where TActivation : struct, IActivation
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ApplyVector512<TActivation>(values);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ApplyVector256<TActivation>(values);
         }
-        else if (AdvSimd.IsSupported)
+        else if (VectorPaths.Vector128)
         {
             ApplyVector128<TActivation>(values);
         }
@@ -51,13 +51,17 @@ public static class ElementwiseKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BatchNorm(Span<float> values, BatchNormWeights weights)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             BatchNormVector512(values, weights);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             BatchNormVector256(values, weights);
+        }
+        else if (VectorPaths.Vector128)
+        {
+            BatchNormVector128(values, weights);
         }
         else
         {
@@ -127,7 +131,8 @@ public static class ElementwiseKernel
     }
 
     /// <summary>
-    /// The 128-bit path of <see cref="Apply{TActivation}"/> (ARM64 NEON; callable on any processor). Without masked
+    /// The 128-bit path of <see cref="Apply{TActivation}"/> (ARM64 NEON, or x64 forced to 128 bits; callable on any
+    /// processor, see <see cref="VectorPaths"/>). Without masked
     /// loads in the portable API, the last 1–3 values go through a zeroed copy on the stack.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -232,6 +237,36 @@ public static class ElementwiseKernel
                     Vector256<float> value = Vector256.FusedMultiplyAdd(
                         Avx.MaskLoad(row + f, mask), Avx.MaskLoad(scale + f, mask), Avx.MaskLoad(shift + f, mask));
                     Avx.MaskStore(row + f, mask, value);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 128-bit path of <see cref="BatchNorm"/> (ARM64 NEON, or x64 forced to 128 bits; callable on any processor).
+    /// A row's last 1–3 values take the scalar FMA, the same IEEE operation as one lane of the vector one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void BatchNormVector128(Span<float> values, BatchNormWeights weights)
+    {
+        CheckRows(values, weights);
+        int features = weights.Features;
+        int full = features - (features % Vector128<float>.Count);
+        fixed (float* start = values)
+        fixed (float* scale = weights.Scale)
+        fixed (float* shift = weights.Shift)
+        {
+            for (float* row = start, end = start + values.Length; row < end; row += features)
+            {
+                int f = 0;
+                for (; f < full; f += Vector128<float>.Count)
+                {
+                    Vector128.FusedMultiplyAdd(Vector128.Load(row + f), Vector128.Load(scale + f), Vector128.Load(shift + f)).Store(row + f);
+                }
+
+                for (; f < features; f++)
+                {
+                    row[f] = MathF.FusedMultiplyAdd(row[f], scale[f], shift[f]);
                 }
             }
         }

@@ -34,6 +34,16 @@ internal static class KernelTuning
     public const int RowBlock256 = 6;
 
     /// <summary>
+    /// Rows in the 128-bit kernel's register block. On ARM64 (32 × 128-bit registers): 6 rows × 1 panel (four quarters)
+    /// = 24 accumulators + 4 weight quarters + 1 broadcast = 29 registers; per k, 24 FMAs against 4 loads and 6
+    /// broadcasts, enough independent chains for 4 FMA pipes of 4 cycles' latency. On x64 forced to 128 bits (16 xmm
+    /// registers) the same rows take a panel in two halves of 2 quarters: 12 accumulators + 2 weights + 1 broadcast,
+    /// the AVX2 block's shape at half the width. Its type form is <see cref="Block6"/>. (Not measured on ARM64 hardware:
+    /// sized from the register count and the FMA latency.)
+    /// </summary>
+    public const int RowBlock128 = 6;
+
+    /// <summary>
     /// Panels in the AVX-512 register block's column block (see <see cref="RowBlock512"/>): 3, so that 8 × 3
     /// accumulators fit the registers.
     /// </summary>

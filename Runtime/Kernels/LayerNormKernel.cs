@@ -50,15 +50,15 @@ public static class LayerNormKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> values, int features, LayerNormWeights weights)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ApplyVector512(values, features, weights);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ApplyVector256(values, features, weights);
         }
-        else if (AdvSimd.IsSupported)
+        else if (VectorPaths.Vector128)
         {
             ApplyVector128(values, features, weights);
         }
@@ -249,7 +249,7 @@ public static class LayerNormKernel
     }
 
     /// <summary>
-    /// The 128-bit path of <see cref="Apply"/> (ARM64 NEON; callable on any processor): four quarters stand for the
+    /// The 128-bit path of <see cref="Apply"/> (ARM64 NEON, or x64 forced to 128 bits; callable on any processor): four quarters stand for the
     /// 16 canonical partial sums. Without masked loads in the portable API, a row's last partial vector is copied
     /// to a zeroed buffer on the stack, computed there and copied back.
     /// </summary>

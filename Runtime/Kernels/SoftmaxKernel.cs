@@ -16,7 +16,7 @@ namespace StaticNet.Kernels;
 /// = 16 partial sums, element i going to partial i mod 16 in increasing i, then folded pairwise
 /// (partial[j] += partial[j + w] for w = 8, 4, 2, 1); each output divided (not multiplied by a reciprocal)
 /// by the total. A 16-lane vector does this natively; the AVX2 path emulates those 16 lanes with two 8-lane
-/// halves. The vector paths find the maximum lane-wise and then across lanes, which can only differ from the
+/// halves, the 128-bit path with four quarters. The vector paths find the maximum lane-wise and then across lanes, which can only differ from the
 /// scalar order in the sign of a zero maximum; x − (+0) and x − (−0) are equal for every x ≠ ±0, and e^±0 = 1
 /// exactly, so no output can tell them apart.
 /// </remarks>
@@ -30,13 +30,17 @@ public static class SoftmaxKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> values, int features)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Vector512)
         {
             ApplyVector512(values, features);
         }
-        else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        else if (VectorPaths.Vector256)
         {
             ApplyVector256(values, features);
+        }
+        else if (VectorPaths.Vector128)
+        {
+            ApplyVector128(values, features);
         }
         else
         {
@@ -275,6 +279,112 @@ public static class SoftmaxKernel
                     Avx.MaskStore(row + i + 8, highMask, Avx.MaskLoad(row + i + 8, highMask) / divisor);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The 128-bit path of <see cref="Apply"/> (ARM64 NEON, or x64 forced to 128 bits): four quarters stand for the 16
+    /// canonical partial sums. Without masked loads in the portable API, a row's last partial group of 16 is copied to
+    /// a buffer on the stack (−∞ past the row for the maximum, +0 for the sum), computed there and copied back.
+    /// Callable on any processor (see <see cref="VectorPaths"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void ApplyVector128(Span<float> values, int features)
+    {
+        CheckRows(values, features);
+        int full = features - (features % Lanes);
+        int tail = features - full;
+        Vector128<int> lane = Vector128.Create(0, 1, 2, 3);
+        Vector128<float> mask0 = Vector128.LessThan(lane, Vector128.Create(tail)).AsSingle();
+        Vector128<float> mask1 = Vector128.LessThan(lane, Vector128.Create(tail - 4)).AsSingle();
+        Vector128<float> mask2 = Vector128.LessThan(lane, Vector128.Create(tail - 8)).AsSingle();
+        Vector128<float> mask3 = Vector128.LessThan(lane, Vector128.Create(tail - 12)).AsSingle();
+        Vector128<float> negativeInfinity = Vector128.Create(float.NegativeInfinity);
+        float* last = stackalloc float[Lanes];
+        fixed (float* start = values)
+        {
+            for (float* row = start, end = start + values.Length; row < end; row += features)
+            {
+                Vector128<float> max0 = negativeInfinity, max1 = negativeInfinity, max2 = negativeInfinity, max3 = negativeInfinity;
+                int i = 0;
+                for (; i < full; i += Lanes)
+                {
+                    max0 = Max(Vector128.Load(row + i), max0);
+                    max1 = Max(Vector128.Load(row + i + 4), max1);
+                    max2 = Max(Vector128.Load(row + i + 8), max2);
+                    max3 = Max(Vector128.Load(row + i + 12), max3);
+                }
+
+                if (tail > 0)
+                {
+                    // Lanes past the row read −∞, which never wins the compare.
+                    new Span<float>(last, Lanes).Fill(float.NegativeInfinity);
+                    new Span<float>(row + full, tail).CopyTo(new Span<float>(last, Lanes));
+                    max0 = Max(Vector128.Load(last), max0);
+                    max1 = Max(Vector128.Load(last + 4), max1);
+                    max2 = Max(Vector128.Load(last + 8), max2);
+                    max3 = Max(Vector128.Load(last + 12), max3);
+                }
+
+                Vector128<float> rowMax = Vector128.Create(MaxOfLanes(max0, max1, max2, max3));
+
+                Vector128<float> sum0 = Vector128<float>.Zero, sum1 = Vector128<float>.Zero, sum2 = Vector128<float>.Zero, sum3 = Vector128<float>.Zero;
+                for (i = 0; i < full; i += Lanes)
+                {
+                    sum0 += ExpStore(row + i, rowMax);
+                    sum1 += ExpStore(row + i + 4, rowMax);
+                    sum2 += ExpStore(row + i + 8, rowMax);
+                    sum3 += ExpStore(row + i + 12, rowMax);
+                }
+
+                if (tail > 0)
+                {
+                    // Lanes past the row take e^0 rather than e^−∞ (as the AVX-512 path does), then add +0, which
+                    // leaves a partial sum (never −0) unchanged, as if never added.
+                    new Span<float>(last, Lanes).Clear();
+                    new Span<float>(row + full, tail).CopyTo(new Span<float>(last, Lanes));
+                    sum0 += ExpStoreMasked(last, rowMax, mask0);
+                    sum1 += ExpStoreMasked(last + 4, rowMax, mask1);
+                    sum2 += ExpStoreMasked(last + 8, rowMax, mask2);
+                    sum3 += ExpStoreMasked(last + 12, rowMax, mask3);
+                }
+
+                // The canonical fold: partial[j] += partial[j + w] for w = 8, 4, 2, 1.
+                Vector128<float> four = (sum0 + sum2) + (sum1 + sum3);
+                float total = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+
+                Vector128<float> divisor = Vector128.Create(total);
+                for (i = 0; i < full; i += 4)
+                {
+                    (Vector128.Load(row + i) / divisor).Store(row + i);
+                }
+
+                if (tail > 0)
+                {
+                    for (i = 0; i < tail; i += 4)
+                    {
+                        (Vector128.Load(last + i) / divisor).Store(last + i);
+                    }
+
+                    new Span<float>(last, tail).CopyTo(new Span<float>(row + full, tail));
+                }
+            }
+        }
+
+        static Vector128<float> Max(Vector128<float> v, Vector128<float> max) => Vector128.ConditionalSelect(Vector128.GreaterThan(v, max), v, max);
+
+        static Vector128<float> ExpStore(float* at, Vector128<float> rowMax)
+        {
+            Vector128<float> e = ExpKernel.Exp(Vector128.Load(at) - rowMax);
+            e.Store(at);
+            return e;
+        }
+
+        static Vector128<float> ExpStoreMasked(float* at, Vector128<float> rowMax, Vector128<float> mask)
+        {
+            Vector128<float> e = Vector128.ConditionalSelect(mask, ExpKernel.Exp(Vector128.ConditionalSelect(mask, Vector128.Load(at), rowMax) - rowMax), Vector128<float>.Zero);
+            e.Store(at);
+            return e;
         }
     }
 
