@@ -64,9 +64,10 @@ fi
 
 # 2. Test classes under qemu, without a test host: PyTorch parity, random architectures (one seed: 12 networks compiled
 #    in memory by the generator, which takes minutes under emulation), and the kernel tests that compare every path
-#    this processor has (here scalar and 128-bit).
+#    this processor has (here scalar and 128-bit), float32, bfloat16 and int8 weights; the convolutional networks are in
+#    the probe.
 # Theories of the kernel classes run their first 3 cases: a dense-kernel case takes ~15 s under qemu.
-tests=PyTorchParityTests,RandomArchitectureTests[1],DenseKernelTests[3],SoftmaxKernelTests[3],ForwardSoftmaxTests[3],ElementwiseKernelTests[3],LayerNormKernelTests[3],SmoothLayersParityTests[3]
+tests=PyTorchParityTests,WeightFormatNetworkTests[3],RandomArchitectureTests[1],WeightFormatKernelTests[3],DenseKernelTests[3],SoftmaxKernelTests[3],ForwardSoftmaxTests[3],ElementwiseKernelTests[3],LayerNormKernelTests[3],SmoothLayersParityTests[3]
 if ! arm64 "$work/Generator.Tests/StaticNet.Generator.Tests" --run-tests "$tests" >"$work/tests-arm64.txt" 2>&1; then
   grep -E "^FAIL" -A5 "$work/tests-arm64.txt" | head -60; status=1
 fi
