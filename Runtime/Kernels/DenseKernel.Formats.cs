@@ -56,7 +56,7 @@ public static partial class DenseKernel
         SoftmaxKernel.Apply(output[..(rows * TShape.Outputs)], TShape.Outputs);
     }
 
-    /// <summary>The path choice of <see cref="Forward{TShape, TActivation}"/>, for any format.</summary>
+    /// <summary>The path choice of every dense entry point, in one place: the format is a type argument, so each format gets its own machine code.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ForwardFormat<TFormat, TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming)
         where TFormat : struct, IWeightFormat

@@ -47,25 +47,7 @@ public static partial class DenseKernel
     public static void Forward<TShape, TActivation>(ReadOnlySpan<float> input, Span<float> output, int rows, DenseWeights weights, ReadOnlySpan<float> upcoming = default)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
-    {
-        CheckFormat<Float32Weights>(weights);
-        if (VectorPaths.Vector512)
-        {
-            ForwardVector512<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
-        }
-        else if (VectorPaths.Vector256)
-        {
-            ForwardVector256<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
-        }
-        else if (VectorPaths.Vector128)
-        {
-            ForwardVector128<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
-        }
-        else
-        {
-            ForwardScalar<Float32Weights, TShape, TActivation>(input, output, rows, weights);
-        }
-    }
+        => ForwardFormat<Float32Weights, TShape, TActivation>(input, output, rows, weights, upcoming);
 
     /// <summary>
     /// A dense layer followed by softmax over each row: the results of
