@@ -140,7 +140,7 @@ internal static class DeclarationChecks
         // to, and everything hidden. (Its generated members are not in this compilation yet, so say it here.)
         for (INamedTypeSymbol? ancestor = baseType; ancestor is not null; ancestor = ancestor.BaseType)
         {
-            if (ancestor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Layers.DenseLayer.Kind.AttributeName))
+            if (ancestor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is { } name && Layers.LayerKinds.Anchors.Any(k => k.AttributeName == name)))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.BaseClassNotSupported, location, type.Name, baseType.ToDisplayString(),

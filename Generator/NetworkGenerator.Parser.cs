@@ -30,7 +30,11 @@ public sealed partial class NetworkGenerator
     /// <summary>One layer attribute as written: its data and the syntax it came from, in source order.</summary>
     private readonly record struct LayerAttribute(LayerKind Kind, AttributeData Data, AttributeSyntax Syntax);
 
-    /// <summary>Parses a class that carries at least one <c>[Dense]</c>: the normal way into the pipeline.</summary>
+    /// <summary>
+    /// Parses a class that carries at least one anchor layer (<c>[Dense]</c>, <c>[Conv1d]</c>, <c>[Conv2d]</c>): the
+    /// normal way into the pipeline. Each anchor kind has its own pipeline, so only the one for the class's first
+    /// anchor layer parses it; the others return an empty result.
+    /// </summary>
     internal static ParseResult ParseNetwork(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
@@ -45,18 +49,25 @@ public sealed partial class NetworkGenerator
             return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        // Layers on several partial declarations: report once, from the first declaration that has a Dense.
         var declarationsWithLayers = DeclarationsWithLayers(type, cancellationToken);
+        (TypeDeclarationSyntax Declaration, LayerKind Kind)? firstAnchor = declarationsWithLayers
+            .SelectMany(d => d.Layers.Where(l => LayerKinds.Anchors.Contains(l.Kind)).Select(l => (d.Declaration, l.Kind)))
+            .Cast<(TypeDeclarationSyntax, LayerKind)?>()
+            .FirstOrDefault();
+        if (firstAnchor is not { } anchor
+            || anchor.Declaration != declaration
+            || !context.Attributes.Any(a => a.AttributeClass?.ToDisplayString() == anchor.Kind.AttributeName))
+        {
+            return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        // Layers on several partial declarations: report once, from the declaration with the first anchor layer.
         if (declarationsWithLayers.Count > 1)
         {
-            TypeDeclarationSyntax firstWithDense = declarationsWithLayers.First(d => d.Layers.Any(l => l.Kind == DenseLayer.Kind)).Declaration;
-            if (firstWithDense == declaration)
+            foreach (var other in declarationsWithLayers.Where(d => d.Declaration != declaration))
             {
-                foreach (var other in declarationsWithLayers.Where(d => d.Declaration != declaration))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.LayersOnSeveralDeclarations, LocationInfo.From(other.Layers[0].Syntax), type.Name));
-                }
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.LayersOnSeveralDeclarations, LocationInfo.From(other.Layers[0].Syntax), type.Name));
             }
 
             return new ParseResult(null, null, new EquatableArray<DiagnosticInfo>(diagnostics));
@@ -104,14 +115,15 @@ public sealed partial class NetworkGenerator
     }
 
     /// <summary>
-    /// For classes with layer attributes but no <c>[Dense]</c>: reports SNN004 once, from the pipeline of the
-    /// attribute kind that comes first in the class, so each such class gets exactly one diagnostic.
+    /// For classes with layer attributes but no anchor layer (<c>[Dense]</c>, <c>[Conv1d]</c>, <c>[Conv2d]</c>): reports
+    /// SNN004 once, from the pipeline of the attribute kind that comes first in the class, so each such class gets
+    /// exactly one diagnostic.
     /// </summary>
-    internal static EquatableArray<DiagnosticInfo> CheckHasDense(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    internal static EquatableArray<DiagnosticInfo> CheckHasAnchor(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var declarations = DeclarationsWithLayers(type, cancellationToken);
-        if (declarations.Count == 0 || declarations.Any(d => d.Layers.Any(l => l.Kind == DenseLayer.Kind)))
+        if (declarations.Count == 0 || declarations.Any(d => d.Layers.Any(l => LayerKinds.Anchors.Contains(l.Kind))))
         {
             return EquatableArray<DiagnosticInfo>.Empty;
         }

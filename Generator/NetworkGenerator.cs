@@ -13,13 +13,14 @@ namespace StaticNet.Generator;
 /// <remarks>
 /// The pipeline, top to bottom:
 /// <list type="number">
-/// <item>Find classes with <c>[Dense]</c> (<c>ForAttributeWithMetadataName</c>, so only those declarations are looked at).</item>
+/// <item>Find classes with <c>[Dense]</c>, <c>[Conv1d]</c> or <c>[Conv2d]</c> (<c>ForAttributeWithMetadataName</c>, so only those
+/// declarations are looked at; one pipeline per kind, and a class is parsed by the pipeline of the first such layer it declares).</item>
 /// <item>Parse each into an equatable <see cref="NetworkSpec"/> plus diagnostics (<c>NetworkGenerator.Parser.cs</c>).</item>
 /// <item>Resolve <c>[Weights]</c> against the AdditionalFiles the StaticNet build step prepared (<c>NetworkGenerator.Weights.cs</c>).</item>
 /// <item>Emit one source file per network (<c>NetworkGenerator.Emitter.cs</c>); report diagnostics on their own output,
 /// so an edit that only moves a class re-reports diagnostics without re-emitting source.</item>
 /// </list>
-/// Classes with other layer attributes but no <c>[Dense]</c> are found through those attributes, only to report SNN004.
+/// Classes with other layer attributes but none of those three are found through those attributes, only to report SNN004.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NetworkGenerator : IIncrementalGenerator
@@ -31,10 +32,6 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(DenseLayer.Kind.AttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
-            .WithTrackingName(TrackingNames.Parse);
-
         IncrementalValueProvider<ImmutableArray<WeightsFile>> weightsFiles = context.AdditionalTextsProvider
             .Where(static file => WeightsFile.IsWeightsSidecar(file.Path))
             .Select(static (file, cancellationToken) => WeightsFile.Read(file, cancellationToken))
@@ -47,6 +44,29 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .Select(static (file, _) => file.Path)
             .Collect();
 
+        // One pipeline per anchor kind; each class is parsed by the pipeline of the anchor it declares first.
+        foreach (LayerKind anchor in LayerKinds.Anchors)
+        {
+            IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+                .ForAttributeWithMetadataName(anchor.AttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
+                .WithTrackingName(TrackingNames.Parse);
+            RegisterNetworks(context, parsed, weightsFiles, rawWeightsFiles);
+        }
+
+        foreach (LayerKind kind in LayerKinds.All.Where(kind => !LayerKinds.Anchors.Contains(kind)))
+        {
+            ReportDiagnostics(context, context.SyntaxProvider
+                .ForAttributeWithMetadataName(kind.AttributeName, static (node, _) => node is TypeDeclarationSyntax, CheckHasAnchor)
+                .SelectMany(static (found, _) => found));
+        }
+    }
+
+    private static void RegisterNetworks(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValuesProvider<ParseResult> parsed,
+        IncrementalValueProvider<ImmutableArray<WeightsFile>> weightsFiles,
+        IncrementalValueProvider<ImmutableArray<string>> rawWeightsFiles)
+    {
         IncrementalValuesProvider<ResolvedNetwork> networks = parsed
             .Where(static result => result.Spec is not null)
             .Combine(weightsFiles)
@@ -71,12 +91,6 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
 
         ReportDiagnostics(context, parsed.SelectMany(static (result, _) => result.Diagnostics));
         ReportDiagnostics(context, networks.SelectMany(static (network, _) => network.Diagnostics));
-        foreach (LayerKind kind in LayerKinds.All.Where(kind => kind != DenseLayer.Kind))
-        {
-            ReportDiagnostics(context, context.SyntaxProvider
-                .ForAttributeWithMetadataName(kind.AttributeName, static (node, _) => node is TypeDeclarationSyntax, CheckHasDense)
-                .SelectMany(static (found, _) => found));
-        }
     }
 
     private static void ReportDiagnostics(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<DiagnosticInfo> diagnostics)

@@ -32,6 +32,23 @@ public sealed class ConvolutionalNetworkTests
         Assert.Contains("(N, 16, 5, 5)", LeNet.Summary, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("[InputShape(1, 8, 8)] [Conv2d(1, 2, 3), ReLU, Flatten]", 2 * 6 * 6)]
+    [InlineData("[InputShape(3, 20)] [Conv1d(3, 4, 5), Tanh, MaxPool1d(2), Flatten]", 4 * 8)]
+    [InlineData("[InputShape(1, 8, 8)] [Conv2d(1, 2, 3), ReLU, Flatten, Dense(72, 3)]", 3)]
+    public void A_network_is_found_through_its_first_convolution_or_dense_layer_and_generated_once(string attributes, int outputSize)
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using StaticNet;
+            {{attributes}}
+            public partial class Net { }
+            """);
+
+        run.AssertCompilesCleanly();
+        Assert.Equal("Net.g.cs", Assert.Single(run.Sources.Keys));
+        Assert.Contains($"OutputSize = {outputSize};", run.Source("Net.g.cs"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Forward_allocates_nothing_and_ForwardParallel_gives_the_same_bits()
     {

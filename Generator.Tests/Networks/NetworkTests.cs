@@ -23,6 +23,7 @@ public sealed class NetworkTests
         Make("SeqSmooth", Layers.SeqSmooth, b => { var n = SeqSmooth.Load(b); return x => Run(x, SeqSmooth.InputSize, SeqSmooth.OutputSize, n.Forward); }),
         Make("NamedLayerNorm", Layers.NamedLayerNorm, b => { var n = NamedLayerNorm.Load(b); return x => Run(x, NamedLayerNorm.InputSize, NamedLayerNorm.OutputSize, n.Forward); }),
         Make("Wide4096", Layers.Wide4096, b => { var n = Wide4096.Load(b); return x => Run(x, Wide4096.InputSize, Wide4096.OutputSize, n.Forward); }),
+        Make("AllConvolutional", Layers.AllConvolutional, b => { var n = AllConvolutional.Load(b); return x => Run(x, AllConvolutional.InputSize, AllConvolutional.OutputSize, n.Forward); }),
         Make("LeNet", Layers.LeNet, b => { var n = LeNet.Load(b); return x => Run(x, LeNet.InputSize, LeNet.OutputSize, n.Forward); }),
         Make("CnnOdd", Layers.CnnOdd, b => { var n = CnnOdd.Load(b); return x => Run(x, CnnOdd.InputSize, CnnOdd.OutputSize, n.Forward); }),
         Make("Cnn1d", Layers.Cnn1d, b => { var n = Cnn1d.Load(b); return x => Run(x, Cnn1d.InputSize, Cnn1d.OutputSize, n.Forward); }),

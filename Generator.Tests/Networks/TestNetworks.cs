@@ -83,6 +83,8 @@ internal static class Layers
 
     public static readonly RefLayer[] Wide4096 = [RefLayer.Dense(1, 4096), RefLayer.Act("Tanh"), RefLayer.Dense(4096, 1)];
 
+    public static readonly RefLayer[] AllConvolutional = [RefLayer.Shape(1, 8, 8), RefLayer.Conv(2, 1, 2, 3), RefLayer.Act("ReLU"), new RefLayer("Flatten")];
+
     public static readonly RefLayer[] LeNet =
         [RefLayer.Shape(1, 28, 28), RefLayer.Conv(2, 1, 8, 5, padding: 2), RefLayer.Act("ReLU"), RefLayer.Pool("MaxPool2d", 2), RefLayer.Conv(2, 8, 16, 5),
          RefLayer.BatchNorm(16), RefLayer.Act("ReLU"), RefLayer.Pool("MaxPool2d", 2), new RefLayer("Flatten"), RefLayer.Dense(400, 64), RefLayer.Act("ReLU"),
@@ -124,6 +126,11 @@ public partial class TanhNet;
 [Conv2d(1, 8, 5, Padding = 2), ReLU, MaxPool2d(2), Conv2d(8, 16, 5), BatchNorm(16), ReLU, MaxPool2d(2),
  Flatten, Dense(400, 64), ReLU, Dropout(0.25f), Dense(64, 10)]
 public partial class LeNet;
+
+/// <summary>Convolutions and no Dense layer at all: found through its Conv2d.</summary>
+[InputShape(1, 8, 8)]
+[Conv2d(1, 2, 3), ReLU, Flatten]
+public partial class AllConvolutional;
 
 /// <summary>Stride, dilation, groups, no bias, a non-square odd input, average pooling with padding, as tools/make_fixtures.py's cnn_odd.</summary>
 [InputShape(3, 13, 9)]

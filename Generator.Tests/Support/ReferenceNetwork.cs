@@ -22,8 +22,33 @@ internal sealed class ReferenceNetwork
 
     public int InputSize => _layers[0].Kind == "InputShape" ? _layers[0].Dimensions.Aggregate(1, (a, b) => a * b) : _layers.First(l => l.IsSized).In;
 
-    /// <summary>The last sized layer's outputs: every network here ends with a Dense or a layer that keeps its width.</summary>
-    public int OutputSize => _layers.Last(l => l.IsSized).Out;
+    /// <summary>
+    /// The last sized layer's outputs when there is a Dense (every such network here ends with a Dense or a layer
+    /// that keeps its width); otherwise the input shape walked through the convolutions and poolings.
+    /// </summary>
+    public int OutputSize => _layers.Any(l => l.Kind == "Dense") ? _layers.Last(l => l.IsSized).Out : WalkedOutputSize();
+
+    /// <summary>PyTorch's output length of a convolution or pooling along one axis.</summary>
+    private static int OutputLength(int length, int kernel, int stride, int padding, int dilation)
+        => ((length + (2 * padding) - (dilation * (kernel - 1)) - 1) / stride) + 1;
+
+    private int WalkedOutputSize()
+    {
+        int[] shape = _layers[0].Dimensions;
+        foreach (RefLayer layer in _layers)
+        {
+            bool conv = layer.Kind is "Conv1d" or "Conv2d";
+            if (conv || layer.Kind is "MaxPool1d" or "MaxPool2d" or "AvgPool1d" or "AvgPool2d")
+            {
+                int stride = conv ? layer.Stride : layer.Stride == 0 ? layer.Kernel : layer.Stride;
+                int dilation = conv ? layer.Dilation : 1;
+                int[] spatial = shape.Skip(1).Select(n => OutputLength(n, layer.Kernel, stride, layer.Padding, dilation)).ToArray();
+                shape = [conv ? layer.Out : shape[0], .. spatial];
+            }
+        }
+
+        return shape.Aggregate(1, (a, b) => a * b);
+    }
 
     /// <summary>The per-sample shape while a sample goes through the layers: (features), (C, L) or (C, H, W).</summary>
     private int[] _shape = [];

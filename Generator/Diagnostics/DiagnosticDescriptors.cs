@@ -28,8 +28,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NoDenseLayer = Error(
         "SNN004",
-        "Network has no Dense layer",
-        "The network '{0}' has no Dense layer; declare at least one [Dense(inputs, outputs)] so it has weights and sizes");
+        "Network has no Dense or convolution layer",
+        "The network '{0}' has no Dense or convolution layer; declare at least one [Dense], [Conv1d] or [Conv2d] so it has weights and sizes");
 
     public static readonly DiagnosticDescriptor BatchNormWidth = Error(
         "SNN005",

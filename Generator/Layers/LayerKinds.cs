@@ -62,6 +62,15 @@ internal static class LayerKinds
         PoolingLayer.AvgPool2dKind,
         FlattenLayer.Kind).AddRange(ActivationLayer.Kinds);
 
+    /// <summary>
+    /// The kinds that carry weights and fix sizes (Dense, Conv1d, Conv2d): a class with at least one of them is a
+    /// network, found through whichever comes first; a class with layer attributes but none of these gets SNN004.
+    /// </summary>
+    public static readonly ImmutableArray<LayerKind> Anchors = ImmutableArray.Create(
+        DenseLayer.Kind,
+        ConvolutionLayer.Conv1dKind,
+        ConvolutionLayer.Conv2dKind);
+
     private static readonly Dictionary<string, LayerKind> ByAttributeName = All.ToDictionary(kind => kind.AttributeName, StringComparer.Ordinal);
 
     /// <summary>The kind declared by the attribute class <paramref name="attributeName"/>, if it is a layer attribute.</summary>
