@@ -251,10 +251,15 @@ public sealed class OnnxMapping
 /// <item><c>LayerNormalization</c> (axis −1, epsilon) → LayerNorm; <c>Relu</c>, <c>LeakyRelu</c> (alpha, default
 /// 0.01), <c>Sigmoid</c>, <c>Tanh</c>, <c>Softmax</c> (axis 1 or −1), <c>Gelu</c> (approximate "none"/"tanh"),
 /// <c>Elu</c> (alpha, default 1), <c>Softplus</c>, <c>Flatten</c> (axis 1) → the layer of that name.</item>
+/// <item><c>Conv(x, W[, B])</c>, W (out, in / group, k[, k]) → Conv1d/Conv2d (kernel_shape, strides, pads, dilations
+/// and group, each the same along every spatial axis, pads the same at both ends; auto_pad NOTSET); <c>MaxPool</c> and
+/// <c>AveragePool</c> (ceil_mode 0; an AveragePool's pads counted in the mean, count_include_pad = 1) → the pools; a
+/// <c>Pad</c> of zeros on the spatial axes right before an AveragePool (PyTorch's export of nn.AvgPool, its pads from a
+/// <c>Constant</c> or an initializer) becomes that pool's padding, and a Pad of no zeros is the identity.</item>
 /// <item><c>Identity</c> and <c>Dropout</c> (inference: identity) give no layer; a declared <c>Dropout</c> therefore
 /// has no ONNX counterpart, as PyTorch exports none in eval mode.</item>
 /// </list>
-/// Consecutive Dense and norm layers must chain their feature counts. Anything else (another operator, a node that
+/// Consecutive Dense, norm and convolution layers must chain their feature (channel) counts. Anything else (another operator, a node that
 /// does not read the previous output, an initializer of the wrong rank, a graph output that is not the last node's)
 /// is an <see cref="OnnxMappingError"/> naming the node. A pure function of the parsed model: no tensor data is read.
 /// </remarks>
