@@ -81,8 +81,8 @@ public sealed partial class NetworkGenerator
         w.Line();
 
         w.Line("/// <summary>");
-        w.Line("/// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,");
-        w.Line("/// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).");
+        w.Line("/// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense, Conv,");
+        w.Line("/// MaxPool, AveragePool, Flatten, BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).");
         w.Line("/// Initializers are found through the graph, not by name.");
         w.Line("/// </summary>");
         w.Line(FileNotFound);
@@ -167,6 +167,14 @@ public sealed partial class NetworkGenerator
                     $"{Type}.Activation({p}, \"{a.Function.Attribute}\"{string.Concat(arguments.Select(v => ", " + Literals.Float(v)))})");
             case SoftmaxLayer:
                 return (DeclaredLayer.Activation(p, "Softmax"), $"{Type}.Activation({p}, \"Softmax\")");
+            case ConvolutionLayer c:
+                string conv = c.SpatialRank == 1 ? "Conv1d" : "Conv2d";
+                return (DeclaredLayer.Convolution(p, conv, c.TensorPrefix, c.Display, (c.InChannels, c.OutChannels), (c.KernelSize, c.Stride, c.Padding, c.Dilation), c.Groups, c.HasBias),
+                    $"{Type}.Convolution({p}, \"{conv}\", {prefix}, {Literals.String(c.Display)}, ({c.InChannels}, {c.OutChannels}), ({c.KernelSize}, {c.Stride}, {c.Padding}, {c.Dilation}), groups: {c.Groups}, bias: {(c.HasBias ? "true" : "false")})");
+            case PoolingLayer pool:
+                string poolKind = (pool.IsMax ? "MaxPool" : "AvgPool") + (pool.SpatialRank == 1 ? "1d" : "2d");
+                return (DeclaredLayer.Pooling(p, poolKind, pool.Display, pool.KernelSize, pool.Step, pool.Padding),
+                    $"{Type}.Pooling({p}, \"{poolKind}\", {Literals.String(pool.Display)}, kernelSize: {pool.KernelSize}, stride: {pool.Step}, padding: {pool.Padding})");
             case DropoutLayer:
                 return (DeclaredLayer.Dropout(p, layer.Display), $"{Type}.Dropout({p}, {Literals.String(layer.Display)})");
             default:

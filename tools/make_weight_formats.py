@@ -471,6 +471,75 @@ def torch_models(out, sink):
         save_onnx(out, sink, file, onnx_model, layers, rng, n_in, reference=reference)
 
 
+def torch_cnn_models(out, sink):
+    """Small CNNs exported with torch.onnx.export; PyTorch's outputs are the reference (this onnx has no evaluator
+    for Conv). The network entry carries the input shape, each input row being one sample flattened (C, H, W)."""
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(11)
+    cases = [
+        ("torch_cnn2d.onnx", (2, 8, 8),
+         nn.Sequential(nn.Conv2d(2, 4, 3, stride=1, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1),
+                       nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=False), nn.ReLU(), nn.AvgPool2d(2),
+                       nn.Flatten(), nn.Linear(6, 5))),
+        ("torch_cnn1d.onnx", (3, 16),
+         nn.Sequential(nn.Conv1d(3, 6, 5, padding=2, dilation=1, groups=3), nn.Tanh(), nn.MaxPool1d(3, stride=2),
+                       nn.Conv1d(6, 4, 3, dilation=2), nn.ReLU(), nn.AvgPool1d(2), nn.Flatten(), nn.Linear(4, 3))),
+    ]
+    rng = np.random.default_rng(13)
+    for file, shape, model in cases:
+        with torch.no_grad():
+            for m in model:
+                if isinstance(m, nn.BatchNorm2d):
+                    m.running_mean.copy_(torch.randn(m.num_features))
+                    m.running_var.copy_(torch.rand(m.num_features) + 0.5)
+                    m.weight.copy_(1 + 0.3 * torch.randn(m.num_features))
+                    m.bias.copy_(0.3 * torch.randn(m.num_features))
+        model.eval()
+        buffer = io.BytesIO()
+        # TrainingMode.PRESERVE (the model is in eval mode) keeps BatchNormalization a node of its own: the default
+        # export folds it into the Conv before it, and the BatchNormalization after a Conv is what is tested here.
+        # An AvgPool2d with padding is not in these models: PyTorch exports it as Pad + AveragePool.
+        torch.onnx.export(model, torch.zeros(2, *shape), buffer, opset_version=13, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, do_constant_folding=True,
+                          training=torch.onnx.TrainingMode.PRESERVE)
+        onnx_model = onnx.load_from_string(buffer.getvalue())
+        onnx.checker.check_model(onnx_model)
+        layers = []
+        for m in model:
+            if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+                options = [f"Stride = {m.stride[0]}"] if m.stride[0] != 1 else []
+                options += [f"Padding = {m.padding[0]}"] if m.padding[0] != 0 else []
+                options += [f"Dilation = {m.dilation[0]}"] if m.dilation[0] != 1 else []
+                options += [f"Groups = {m.groups}"] if m.groups != 1 else []
+                options += ["Bias = false"] if m.bias is None else []
+                name = "Conv1d" if isinstance(m, nn.Conv1d) else "Conv2d"
+                layers.append(f"{name}({m.in_channels}, {m.out_channels}, {m.kernel_size[0]}" + "".join(", " + o for o in options) + ")")
+            elif isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
+                k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+                st = m.stride if isinstance(m.stride, int) else m.stride[0]
+                pad = m.padding if isinstance(m.padding, int) else m.padding[0]
+                name = type(m).__name__
+                layers.append(f"{name}({k}" + (f", Stride = {st}" if st != k else "") + (f", Padding = {pad}" if pad else "") + ")")
+            elif isinstance(m, nn.Linear):
+                layers.append(f"Dense({m.in_features}, {m.out_features})")
+            elif isinstance(m, nn.BatchNorm2d):
+                layers.append(f"BatchNorm({m.num_features})")
+            else:
+                layers.append({"ReLU": "ReLU", "Tanh": "Tanh", "Flatten": "Flatten"}[type(m).__name__])
+        for t in onnx_model.graph.initializer:
+            values = numpy_helper.to_array(t)
+            sink.tensor(file, t.name, values, values.astype(np.float32))
+        x = (rng.standard_normal((ROWS, *shape)) * 1.5).astype(np.float32)
+        with torch.no_grad():
+            y = model(torch.from_numpy(x)).numpy()
+        onnx.save(onnx_model, os.path.join(out, file))
+        sink.network(file, layers, "onnx", x.reshape(ROWS, -1), y.astype(np.float32),
+                     opTypes=[n.op_type for n in onnx_model.graph.node], inputShape=list(shape))
+        print(f"{file}: {[n.op_type for n in onnx_model.graph.node]} -> {layers}")
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT
     os.makedirs(out, exist_ok=True)
@@ -480,7 +549,8 @@ def main():
     onnx_helper_models(out, sink)
     onnx_initializers(out, sink)
     torch_models(out, sink)
-    sklearn_recipe(out, sink)  # last: the fixtures before it keep their offsets in inputs.bin and outputs.bin
+    sklearn_recipe(out, sink)  # after the others: the fixtures before it keep their offsets in inputs.bin and outputs.bin
+    torch_cnn_models(out, sink)  # appended last for the same reason
     sink.write(out)
     print(f"wrote {len(sink.manifest['files'])} fixtures to {out}")
 

@@ -146,8 +146,8 @@ partial class Smooth : global::StaticNet.INetwork
     public static Smooth LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
 
     /// <summary>
-    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
-    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense, Conv,
+    /// MaxPool, AveragePool, Flatten, BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
     /// Initializers are found through the graph, not by name.
     /// </summary>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>

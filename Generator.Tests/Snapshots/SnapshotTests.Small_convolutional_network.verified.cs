@@ -134,8 +134,8 @@ partial class TinyCnn : global::StaticNet.INetwork
     public static TinyCnn LoadNumpy(global::System.ReadOnlySpan<byte> npz, global::StaticNet.WeightLayout layout) => LoadFrom(global::StaticNet.Weights.NpzReader.Open(npz), layout);
 
     /// <summary>
-    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense,
-    /// BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
+    /// Loads the network from an ONNX model whose graph is the declared layers: Gemm or MatMul (+ Add) for Dense, Conv,
+    /// MaxPool, AveragePool, Flatten, BatchNormalization, LayerNormalization and the activations, in order (Dropout and Identity nodes are skipped).
     /// Initializers are found through the graph, not by name.
     /// </summary>
     /// <exception cref="global::System.IO.FileNotFoundException">The file does not exist.</exception>
@@ -152,13 +152,13 @@ partial class TinyCnn : global::StaticNet.INetwork
     {
         var file = global::StaticNet.Weights.OnnxNetworkReader.Open(
             onnx,
-            global::StaticNet.Weights.DeclaredLayer.Other(0, "Conv2d", "Conv2d(1, 4, 3, Padding = 1)"),
+            global::StaticNet.Weights.DeclaredLayer.Convolution(0, "Conv2d", "0", "Conv2d(1, 4, 3, Padding = 1)", (1, 4), (3, 1, 1, 1), groups: 1, bias: true),
             global::StaticNet.Weights.DeclaredLayer.Norm(1, "BatchNorm", "1", features: 4, epsilon: 1E-05f),
             global::StaticNet.Weights.DeclaredLayer.Activation(2, "ReLU"),
-            global::StaticNet.Weights.DeclaredLayer.Other(3, "MaxPool2d", "MaxPool2d(2)"),
-            global::StaticNet.Weights.DeclaredLayer.Other(4, "Conv2d", "Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false)"),
+            global::StaticNet.Weights.DeclaredLayer.Pooling(3, "MaxPool2d", "MaxPool2d(2)", kernelSize: 2, stride: 2, padding: 0),
+            global::StaticNet.Weights.DeclaredLayer.Convolution(4, "Conv2d", "4", "Conv2d(4, 6, 3, Stride = 2, Groups = 2, Bias = false)", (4, 6), (3, 2, 0, 1), groups: 2, bias: false),
             global::StaticNet.Weights.DeclaredLayer.Activation(5, "Tanh"),
-            global::StaticNet.Weights.DeclaredLayer.Other(6, "AvgPool2d", "AvgPool2d(2, Stride = 1)"),
+            global::StaticNet.Weights.DeclaredLayer.Pooling(6, "AvgPool2d", "AvgPool2d(2, Stride = 1)", kernelSize: 2, stride: 1, padding: 0),
             global::StaticNet.Weights.DeclaredLayer.Other(7, "Flatten", "Flatten"),
             global::StaticNet.Weights.DeclaredLayer.Dense(8, "8", inputs: 6, outputs: 3, bias: true),
             global::StaticNet.Weights.DeclaredLayer.Activation(9, "Softmax"));

@@ -184,7 +184,7 @@ public sealed partial class DeclareTests
         return (child.ExitCode, await output, await error);
     }
 
-    [GeneratedRegex(@"[A-Za-z]+(\([^)]*\))?")]
+    [GeneratedRegex(@"[A-Za-z][A-Za-z0-9]*(\([^)]*\))?")]
     private static partial Regex Layer();
 
     [GeneratedRegex(@"(\d)f\b")]

@@ -49,6 +49,24 @@ public enum OnnxLayerKind
 
     /// <summary><c>Flatten</c>, from Flatten with axis 1.</summary>
     Flatten,
+
+    /// <summary><c>Conv1d</c>, from Conv with a (out, in / group, k) weight.</summary>
+    Conv1d,
+
+    /// <summary><c>Conv2d</c>, from Conv with a (out, in / group, k, k) weight.</summary>
+    Conv2d,
+
+    /// <summary><c>MaxPool1d</c>, from MaxPool over one spatial axis.</summary>
+    MaxPool1d,
+
+    /// <summary><c>MaxPool2d</c>, from MaxPool over two spatial axes.</summary>
+    MaxPool2d,
+
+    /// <summary><c>AvgPool1d</c>, from AveragePool over one spatial axis.</summary>
+    AvgPool1d,
+
+    /// <summary><c>AvgPool2d</c>, from AveragePool over two spatial axes.</summary>
+    AvgPool2d,
 }
 
 /// <summary>
@@ -73,13 +91,28 @@ public sealed class OnnxLayer
     /// <summary>The Add node folded into a MatMul's Dense, or null.</summary>
     public OnnxNode? BiasNode { get; internal set; }
 
-    /// <summary>Dense: input features (from the weight's shape); norms: features.</summary>
+    /// <summary>Dense: input features (from the weight's shape); norms: features; convolutions: input channels.</summary>
     public int Inputs { get; internal set; }
 
-    /// <summary>Dense: output features; norms: features.</summary>
+    /// <summary>Dense: output features; norms: features; convolutions: output channels.</summary>
     public int Outputs { get; internal set; }
 
-    /// <summary>Dense: the weight initializer; BatchNorm/LayerNorm: the scale (γ).</summary>
+    /// <summary>Convolutions and pools: the kernel's size along each spatial axis (kernel_shape).</summary>
+    public int KernelSize { get; internal set; }
+
+    /// <summary>Convolutions and pools: the step along each spatial axis (strides).</summary>
+    public int Stride { get; internal set; } = 1;
+
+    /// <summary>Convolutions and pools: the zeros added at both ends of each spatial axis (pads).</summary>
+    public int Padding { get; internal set; }
+
+    /// <summary>Convolutions: the spacing of the kernel's taps (dilations).</summary>
+    public int Dilation { get; internal set; } = 1;
+
+    /// <summary>Convolutions: the channel groups (group).</summary>
+    public int Groups { get; internal set; } = 1;
+
+    /// <summary>Dense: the weight initializer; BatchNorm/LayerNorm: the scale (γ); convolutions: W.</summary>
     public string? Weight { get; internal set; }
 
     /// <summary>Dense: whether <see cref="Weight"/> is stored (inputs, outputs) and must be transposed.</summary>
@@ -125,6 +158,41 @@ public sealed class OnnxLayer
                 return $"{Kind}({Number(Alpha)})";
             case OnnxLayerKind.GELU:
                 return Approximate == "tanh" ? "GELU(Approximate = \"tanh\")" : "GELU";
+            case OnnxLayerKind.Conv1d:
+            case OnnxLayerKind.Conv2d:
+                var options = new List<string>();
+                if (Stride != 1)
+                {
+                    options.Add($"Stride = {Stride}");
+                }
+
+                if (Padding != 0)
+                {
+                    options.Add($"Padding = {Padding}");
+                }
+
+                if (Dilation != 1)
+                {
+                    options.Add($"Dilation = {Dilation}");
+                }
+
+                if (Groups != 1)
+                {
+                    options.Add($"Groups = {Groups}");
+                }
+
+                if (Bias is null)
+                {
+                    options.Add("Bias = false");
+                }
+
+                return $"{Kind}({Inputs}, {Outputs}, {KernelSize}{string.Concat(options.ConvertAll(o => ", " + o))})";
+            case OnnxLayerKind.MaxPool1d:
+            case OnnxLayerKind.MaxPool2d:
+            case OnnxLayerKind.AvgPool1d:
+            case OnnxLayerKind.AvgPool2d:
+                // A pool's stride defaults to its kernel size in StaticNet (and PyTorch), so only another one is shown.
+                return $"{Kind}({KernelSize}{(Stride != KernelSize ? $", Stride = {Stride}" : string.Empty)}{(Padding != 0 ? $", Padding = {Padding}" : string.Empty)})";
             default:
                 return Kind.ToString();
         }
@@ -183,10 +251,15 @@ public sealed class OnnxMapping
 /// <item><c>LayerNormalization</c> (axis −1, epsilon) → LayerNorm; <c>Relu</c>, <c>LeakyRelu</c> (alpha, default
 /// 0.01), <c>Sigmoid</c>, <c>Tanh</c>, <c>Softmax</c> (axis 1 or −1), <c>Gelu</c> (approximate "none"/"tanh"),
 /// <c>Elu</c> (alpha, default 1), <c>Softplus</c>, <c>Flatten</c> (axis 1) → the layer of that name.</item>
+/// <item><c>Conv(x, W[, B])</c>, W (out, in / group, k[, k]) → Conv1d/Conv2d (kernel_shape, strides, pads, dilations
+/// and group, each the same along every spatial axis, pads the same at both ends; auto_pad NOTSET); <c>MaxPool</c> and
+/// <c>AveragePool</c> (ceil_mode 0; an AveragePool's pads counted in the mean, count_include_pad = 1) → the pools; a
+/// <c>Pad</c> of zeros on the spatial axes right before an AveragePool (PyTorch's export of nn.AvgPool, its pads from a
+/// <c>Constant</c> or an initializer) becomes that pool's padding, and a Pad of no zeros is the identity.</item>
 /// <item><c>Identity</c> and <c>Dropout</c> (inference: identity) give no layer; a declared <c>Dropout</c> therefore
 /// has no ONNX counterpart, as PyTorch exports none in eval mode.</item>
 /// </list>
-/// Consecutive Dense and norm layers must chain their feature counts. Anything else (another operator, a node that
+/// Consecutive Dense, norm and convolution layers must chain their feature (channel) counts. Anything else (another operator, a node that
 /// does not read the previous output, an initializer of the wrong rank, a graph output that is not the last node's)
 /// is an <see cref="OnnxMappingError"/> naming the node. A pure function of the parsed model: no tensor data is read.
 /// </remarks>
@@ -222,6 +295,8 @@ public static class OnnxLayerMapping
         }
 
         long features = -1;
+        var constants = new Dictionary<string, OnnxTensorInfo>(StringComparer.Ordinal);
+        (OnnxNode Node, long[] Pads)? pendingPad = null;
         IReadOnlyList<OnnxNode> nodes = model.Nodes;
         for (int n = 0; n < nodes.Count; n++)
         {
@@ -235,6 +310,23 @@ public static class OnnxLayerMapping
             if (node.Outputs.Count != 1 && op != "Dropout")
             {
                 return Fail(node, $"it has {node.Outputs.Count} outputs; the operators StaticNet maps have one");
+            }
+
+            if (pendingPad is { } pad && op != "AveragePool")
+            {
+                return Fail(pad.Node, "it adds zeros, which StaticNet maps only right before an AveragePool (PyTorch's export of nn.AvgPool with padding)");
+            }
+
+            if (op == "Constant")
+            {
+                // PyTorch exports an AvgPool as Constant (the pads) + Pad + AveragePool: the value is kept for the Pad.
+                if (node.Inputs.Count != 0 || node.Attribute("value") is not { Type: OnnxAttributeType.Tensor, Tensor: { } value })
+                {
+                    return Fail(node, "StaticNet maps a Constant only as the pads of a Pad (a 'value' tensor)");
+                }
+
+                constants[node.Outputs[0]] = value;
+                continue;
             }
 
             string? dataInput = node.Inputs.Count > 0 ? node.Inputs[0] : null;
@@ -308,12 +400,30 @@ public static class OnnxLayerMapping
                         ? Simple(node, OnnxLayerKind.Flatten)
                         : (null, $"its axis is {flattenAxis}; StaticNet's Flatten keeps the batch axis (axis 1)");
                     break;
+                case "Conv":
+                    (layer, problem) = MapConv(model, node);
+                    break;
+                case "MaxPool":
+                case "AveragePool":
+                    (layer, problem) = MapPool(node, pendingPad?.Pads);
+                    pendingPad = null;
+                    break;
+                case "Pad":
+                    if (ReadPad(model, node, constants, out long[]? spatialPads) is { } padProblem)
+                    {
+                        return Fail(node, padProblem);
+                    }
+
+                    // Zero pads (PyTorch's export of an AvgPool without padding) are the identity.
+                    pendingPad = spatialPads is null ? null : (node, spatialPads);
+                    current = node.Outputs[0];
+                    continue;
                 case "Identity":
                 case "Dropout":
                     current = node.Outputs[0];
                     continue;
                 default:
-                    return Fail(node, "the operator is not one StaticNet maps (Gemm, MatMul + Add, BatchNormalization, LayerNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Gelu, Elu, Softplus, Flatten, Identity, Dropout; Add only as the bias right after a MatMul)");
+                    return Fail(node, "the operator is not one StaticNet maps (Gemm, MatMul + Add, Conv, MaxPool, AveragePool, BatchNormalization, LayerNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Gelu, Elu, Softplus, Flatten, Identity, Dropout; Add only as the bias right after a MatMul)");
             }
 
             if (layer is null)
@@ -321,11 +431,13 @@ public static class OnnxLayerMapping
                 return Fail(node, problem!);
             }
 
-            if (layer.Kind is OnnxLayerKind.Dense or OnnxLayerKind.BatchNorm or OnnxLayerKind.LayerNorm)
+            if (layer.Kind is OnnxLayerKind.Dense or OnnxLayerKind.BatchNorm or OnnxLayerKind.LayerNorm or OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d)
             {
+                // After a convolution the count is of channels, which a BatchNormalization normalises one by one.
                 if (features >= 0 && layer.Inputs != features)
                 {
-                    return Fail(layer.Node, $"it expects {layer.Inputs} input features, but the layer before it produces {features}");
+                    string what = layer.Kind is OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d ? "input channels" : "input features";
+                    return Fail(layer.Node, $"it expects {layer.Inputs} {what}, but the layer before it produces {features}");
                 }
 
                 features = layer.Outputs;
@@ -337,6 +449,11 @@ public static class OnnxLayerMapping
 
             layers.Add(layer);
             current = node.Outputs[0];
+        }
+
+        if (pendingPad is { } lastPad)
+        {
+            return Fail(lastPad.Node, "it adds zeros, which StaticNet maps only right before an AveragePool (PyTorch's export of nn.AvgPool with padding)");
         }
 
         if (model.Outputs.Count != 1 || model.Outputs[0] != current)
@@ -480,6 +597,296 @@ public static class OnnxLayerMapping
             Epsilon = FloatAttribute(node, "epsilon", 1e-5f),
         };
         return (layer, null);
+    }
+
+    private static (OnnxLayer?, string?) MapConv(OnnxModel model, OnnxNode node)
+    {
+        if (node.Inputs.Count < 2 || model.Initializer(node.Inputs[1]) is not { IsFloat: true, External: false, Dims.Count: 3 or 4 } w
+            || w.Dims[0] > int.MaxValue || w.Dims[1] > int.MaxValue || w.Dims[2] > int.MaxValue)
+        {
+            return (null, "its W is not a float initializer (out, in / group, k) or (out, in / group, k, k)");
+        }
+
+        int rank = w.Dims.Count - 2;
+        if (rank == 2 && w.Dims[2] != w.Dims[3])
+        {
+            return (null, $"its W '{SafetensorsMessages.Shown(w.Name)}' is {w.DescribeShape()}: the kernel is not square, and StaticNet's Conv2d has one kernel size");
+        }
+
+        long group = IntAttribute(node, "group", 1);
+        if (group < 1 || group > int.MaxValue || w.Dims[0] % group != 0 || w.Dims[1] * group > int.MaxValue)
+        {
+            return (null, $"its group is {group}, which does not divide the {w.Dims[0]} output channels of W");
+        }
+
+        var layer = new OnnxLayer(rank == 1 ? OnnxLayerKind.Conv1d : OnnxLayerKind.Conv2d, node)
+        {
+            Weight = w.Name,
+            Outputs = (int)w.Dims[0],
+            Inputs = (int)(w.Dims[1] * group),
+            Groups = (int)group,
+        };
+        if (Window(node, rank, layer, (int)w.Dims[2], dilations: true) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0)
+        {
+            if (Vector(model, node.Inputs[2]) is not { } bias || bias.Dims[0] != layer.Outputs)
+            {
+                return (null, $"its B '{SafetensorsMessages.Shown(node.Inputs[2])}' is not a float initializer of shape ({layer.Outputs})");
+            }
+
+            layer.Bias = node.Inputs[2];
+        }
+
+        return (layer, null);
+    }
+
+    /// <summary>
+    /// A Pad that adds zeros to the spatial axes of (N, C, …): its pads (from an initializer, a Constant or, before
+    /// opset 11, its attribute), the begins of the spatial axes then their ends; null when it adds none.
+    /// </summary>
+    private static string? ReadPad(OnnxModel model, OnnxNode node, Dictionary<string, OnnxTensorInfo> constants, out long[]? spatialPads)
+    {
+        spatialPads = null;
+        string mode = node.Attribute("mode")?.String ?? "constant";
+        if (mode != "constant")
+        {
+            return $"its mode is '{SafetensorsMessages.Shown(mode)}'; StaticNet pads with zeros (mode constant)";
+        }
+
+        IReadOnlyList<long>? pads;
+        if (model.OpsetVersion is > 0 and < 11)
+        {
+            pads = node.Attribute("pads") is { Type: OnnxAttributeType.Ints } attribute ? attribute.Ints : null;
+            if (FloatAttribute(node, "value", 0f) != 0f)
+            {
+                return "its value is not 0; StaticNet pads with zeros";
+            }
+        }
+        else
+        {
+            if (node.Inputs.Count > 3 || (node.Inputs.Count == 3 && node.Inputs[2].Length > 0))
+            {
+                return "it has a constant_value or axes input; StaticNet maps only a Pad with zeros over every axis";
+            }
+
+            string name = node.Inputs.Count > 1 ? node.Inputs[1] : string.Empty;
+            pads = constants.TryGetValue(name, out OnnxTensorInfo? constant) ? constant.SmallInts : model.Initializer(name)?.SmallInts;
+        }
+
+        if (pads is null || pads.Count < 6 || pads.Count % 2 != 0)
+        {
+            return "its pads are not a constant INT64 tensor of the begins and ends of (N, C, L) or (N, C, H, W)";
+        }
+
+        int rank = pads.Count / 2;
+        if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
+        {
+            return $"its pads [{string.Join(", ", pads)}] pad the batch or channel axis; StaticNet pads the spatial axes";
+        }
+
+        var spatial = new long[2 * (rank - 2)];
+        bool any = false;
+        for (int i = 2; i < rank; i++)
+        {
+            spatial[i - 2] = pads[i];
+            spatial[rank - 2 + i - 2] = pads[rank + i];
+            any |= pads[i] != 0 || pads[rank + i] != 0;
+        }
+
+        spatialPads = any ? spatial : null;
+        return null;
+    }
+
+    /// <param name="node">The MaxPool or AveragePool.</param>
+    /// <param name="padded">The spatial pads of a Pad right before an AveragePool, or null.</param>
+    private static (OnnxLayer?, string?) MapPool(OnnxNode node, long[]? padded)
+    {
+        bool max = node.OpType == "MaxPool";
+        if (node.Attribute("kernel_shape") is not { Type: OnnxAttributeType.Ints, Ints.Count: 1 or 2 } kernelShape)
+        {
+            return (null, "its kernel_shape is not 1 or 2 sizes; StaticNet pools over (L) or (H, W)");
+        }
+
+        if (IntAttribute(node, "ceil_mode", 0) != 0)
+        {
+            return (null, "its ceil_mode is 1; StaticNet's pools round the output size down (ceil_mode = 0, PyTorch's default)");
+        }
+
+        if (max && (IntAttribute(node, "storage_order", 0) != 0 || node.Outputs.Count != 1))
+        {
+            return (null, "it returns the indices or has a storage_order; StaticNet's MaxPool returns the values");
+        }
+
+        int rank = kernelShape.Ints.Count;
+        OnnxLayerKind kind = (max, rank) switch
+        {
+            (true, 1) => OnnxLayerKind.MaxPool1d,
+            (true, _) => OnnxLayerKind.MaxPool2d,
+            (false, 1) => OnnxLayerKind.AvgPool1d,
+            _ => OnnxLayerKind.AvgPool2d,
+        };
+        var layer = new OnnxLayer(kind, node);
+        if (Window(node, rank, layer, kernel: -1, dilations: max) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        if (!max && layer.Padding != 0 && IntAttribute(node, "count_include_pad", 0) != 1)
+        {
+            return (null, "its count_include_pad is 0, so the padding is left out of the mean; StaticNet's AvgPool counts it, as PyTorch's nn.AvgPool does by default (count_include_pad=True)");
+        }
+
+        if (padded is not null)
+        {
+            // The zeros the Pad added are values the mean counts: PyTorch's count_include_pad=True.
+            if (padded.Length != 2 * rank || layer.Padding != 0)
+            {
+                return (null, $"the Pad before it adds [{string.Join(", ", padded)}] to its input, and it pads too or pools over another number of axes; StaticNet's AvgPool has one padding");
+            }
+
+            for (int i = 0; i < padded.Length; i++)
+            {
+                if (padded[i] != padded[0])
+                {
+                    return (null, $"the Pad before it adds [{string.Join(", ", padded)}] (begins, then ends): not the same at both ends of every axis, as StaticNet's AvgPool pads");
+                }
+            }
+
+            if (padded[0] is < 0 or > int.MaxValue)
+            {
+                return (null, $"the Pad before it adds {padded[0]} (at least 0 expected)");
+            }
+
+            layer.Padding = (int)padded[0];
+        }
+
+        return (layer, null);
+    }
+
+    /// <summary>
+    /// Reads a convolution's or pool's kernel_shape, strides, pads and dilations into <paramref name="layer"/>: each the
+    /// same along every spatial axis, the pads the same at both ends (StaticNet has one size of each).
+    /// </summary>
+    /// <param name="node">The Conv, MaxPool or AveragePool.</param>
+    /// <param name="rank">Its spatial axes: 1 or 2.</param>
+    /// <param name="layer">The layer the sizes are written into.</param>
+    /// <param name="kernel">The kernel size W says, or −1 when kernel_shape alone gives it.</param>
+    /// <param name="dilations">Whether the operator has dilations (Conv and MaxPool).</param>
+    private static string? Window(OnnxNode node, int rank, OnnxLayer layer, int kernel, bool dilations)
+    {
+        string autoPad = node.Attribute("auto_pad")?.String ?? "NOTSET";
+        if (autoPad != "NOTSET")
+        {
+            return $"its auto_pad is '{SafetensorsMessages.Shown(autoPad)}'; StaticNet reads explicit pads (auto_pad NOTSET, as PyTorch exports)";
+        }
+
+        if (Uniform(node, "kernel_shape", rank, kernel < 0 ? 0 : kernel, out long k) is { } kernelProblem)
+        {
+            return kernelProblem;
+        }
+
+        if (kernel >= 0 && k != kernel)
+        {
+            return $"its kernel_shape ({k}) is not the size of its W ({kernel})";
+        }
+
+        if (k < 1 || k > int.MaxValue)
+        {
+            return $"its kernel_shape is {k} (at least 1 expected)";
+        }
+
+        layer.KernelSize = (int)k;
+        if (Uniform(node, "strides", rank, 1, out long stride) is { } strideProblem)
+        {
+            return strideProblem;
+        }
+
+        if (stride is < 1 or > int.MaxValue)
+        {
+            return $"its strides are {stride} (at least 1 expected)";
+        }
+
+        layer.Stride = (int)stride;
+        if (dilations)
+        {
+            if (Uniform(node, "dilations", rank, 1, out long dilation) is { } dilationProblem)
+            {
+                return dilationProblem;
+            }
+
+            if (dilation is < 1 or > int.MaxValue)
+            {
+                return $"its dilations are {dilation} (at least 1 expected)";
+            }
+
+            if (layer.Kind is OnnxLayerKind.MaxPool1d or OnnxLayerKind.MaxPool2d && dilation != 1)
+            {
+                return $"its dilations are {dilation}; StaticNet's MaxPool has none";
+            }
+
+            layer.Dilation = (int)dilation;
+        }
+
+        if (node.Attribute("pads") is { Type: OnnxAttributeType.Ints } pads)
+        {
+            IReadOnlyList<long> p = pads.Ints;
+            if (p.Count != 2 * rank)
+            {
+                return $"its pads have {p.Count} values ({2 * rank} expected: the begins, then the ends of each spatial axis)";
+            }
+
+            for (int i = 0; i < rank; i++)
+            {
+                if (p[i] != p[i + rank])
+                {
+                    return $"its pads [{string.Join(", ", p)}] are asymmetric (axis {i + 2} is padded by {p[i]} before and {p[i + rank]} after); StaticNet pads both ends alike, as PyTorch's padding does";
+                }
+
+                if (p[i] != p[0])
+                {
+                    return $"its pads [{string.Join(", ", p)}] differ between the spatial axes; StaticNet has one padding for all of them";
+                }
+            }
+
+            if (p[0] is < 0 or > int.MaxValue)
+            {
+                return $"its pads are {p[0]} (at least 0 expected)";
+            }
+
+            layer.Padding = (int)p[0];
+        }
+
+        return null;
+    }
+
+    /// <summary>An ints attribute with one value per spatial axis, all equal (or absent: <paramref name="fallback"/>).</summary>
+    private static string? Uniform(OnnxNode node, string name, int rank, long fallback, out long value)
+    {
+        value = fallback;
+        if (node.Attribute(name) is not { } attribute)
+        {
+            return null;
+        }
+
+        if (attribute.Type != OnnxAttributeType.Ints || attribute.Ints.Count != rank)
+        {
+            return $"its {name} is not {rank} integer{(rank == 1 ? string.Empty : "s")}, one per spatial axis";
+        }
+
+        for (int i = 1; i < rank; i++)
+        {
+            if (attribute.Ints[i] != attribute.Ints[0])
+            {
+                return $"its {name} [{string.Join(", ", attribute.Ints)}] differ between the axes; StaticNet has one size for all of them";
+            }
+        }
+
+        value = attribute.Ints[0];
+        return null;
     }
 
     private static (OnnxLayer?, string?) Simple(OnnxNode node, OnnxLayerKind kind) => (new OnnxLayer(kind, node), null);

@@ -104,6 +104,15 @@ public sealed class OnnxTensorInfo
     /// <summary>The TensorProto message's length in bytes.</summary>
     internal int MessageLength { get; }
 
+    /// <summary>
+    /// The values of a small INT64 tensor (at most <see cref="MaxSmallInts"/> elements, in raw_data or int64_data), as a
+    /// Pad node's pads; null for any other tensor.
+    /// </summary>
+    internal long[]? SmallInts { get; set; }
+
+    /// <summary>The most elements <see cref="SmallInts"/> holds: a Pad of a 4-D tensor has 8.</summary>
+    internal const int MaxSmallInts = 16;
+
     /// <summary>The data type's name as ONNX spells it ("FLOAT", "INT64", "type 42").</summary>
     public string DescribeType() => DataType switch
     {
@@ -244,8 +253,9 @@ public sealed class OnnxNode
 public sealed class OnnxModel
 {
     private readonly Dictionary<string, OnnxTensorInfo> _initializers;
+    private readonly Dictionary<string, long[]> _inputShapes;
 
-    private OnnxModel(long irVersion, long opsetVersion, string graphName, List<OnnxNode> nodes, List<OnnxTensorInfo> initializers, List<string> inputs, List<string> outputs)
+    private OnnxModel(long irVersion, long opsetVersion, string graphName, List<OnnxNode> nodes, List<OnnxTensorInfo> initializers, List<string> inputs, List<string> outputs, Dictionary<string, long[]> inputShapes)
     {
         IrVersion = irVersion;
         OpsetVersion = opsetVersion;
@@ -254,6 +264,7 @@ public sealed class OnnxModel
         Initializers = initializers;
         Inputs = inputs;
         Outputs = outputs;
+        _inputShapes = inputShapes;
         _initializers = new Dictionary<string, OnnxTensorInfo>(StringComparer.Ordinal);
         foreach (OnnxTensorInfo tensor in initializers)
         {
@@ -287,6 +298,10 @@ public sealed class OnnxModel
     /// <summary>The graph's output names.</summary>
     public IReadOnlyList<string> Outputs { get; }
 
+    /// <summary>A graph input's shape as the file declares it, −1 for a named or unknown dimension (the batch); null without one.</summary>
+    public IReadOnlyList<long>? InputShape(string name)
+        => _inputShapes.TryGetValue(name, out long[]? shape) ? shape : null;
+
     /// <summary>The initializer of this name, or null.</summary>
     public OnnxTensorInfo? Initializer(string name)
         => _initializers.TryGetValue(name, out OnnxTensorInfo? tensor) ? tensor : null;
@@ -303,6 +318,7 @@ public sealed class OnnxModel
         var nodes = new List<OnnxNode>();
         var initializers = new List<OnnxTensorInfo>();
         var inputs = new List<string>();
+        var inputShapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         var outputs = new List<string>();
         while (model.HasMore)
         {
@@ -327,7 +343,7 @@ public sealed class OnnxModel
                     }
 
                     haveGraph = true;
-                    graphName = ReadGraph(model.ReadBytes(out int graphOffset), graphOffset, nodes, initializers, inputs, outputs);
+                    graphName = ReadGraph(model.ReadBytes(out int graphOffset), graphOffset, nodes, initializers, inputs, outputs, inputShapes);
                     break;
                 case 1 or 7 or 8:
                     throw model.Fail($"field {field} has wire type {wire}");
@@ -342,7 +358,7 @@ public sealed class OnnxModel
             throw new InvalidDataException("Not a valid ONNX model: it holds no graph (is this an ONNX file?).");
         }
 
-        return new OnnxModel(irVersion, opset, graphName, nodes, initializers, inputs, outputs);
+        return new OnnxModel(irVersion, opset, graphName, nodes, initializers, inputs, outputs, inputShapes);
     }
 
     private static (string Domain, long Version) ReadOpset(ReadOnlySpan<byte> bytes, int offset)
@@ -370,7 +386,7 @@ public sealed class OnnxModel
         return (domain, version);
     }
 
-    private static string ReadGraph(ReadOnlySpan<byte> bytes, int offset, List<OnnxNode> nodes, List<OnnxTensorInfo> initializers, List<string> inputs, List<string> outputs)
+    private static string ReadGraph(ReadOnlySpan<byte> bytes, int offset, List<OnnxNode> nodes, List<OnnxTensorInfo> initializers, List<string> inputs, List<string> outputs, Dictionary<string, long[]> inputShapes)
     {
         var reader = new ProtobufReader(bytes, offset, "GraphProto");
         string name = string.Empty;
@@ -401,10 +417,10 @@ public sealed class OnnxModel
                     initializers.Add(ReadTensor(value, valueOffset));
                     break;
                 case 11:
-                    inputs.Add(ReadValueInfoName(value, valueOffset));
+                    inputs.Add(ReadValueInfoName(value, valueOffset, inputShapes));
                     break;
                 case 12:
-                    outputs.Add(ReadValueInfoName(value, valueOffset));
+                    outputs.Add(ReadValueInfoName(value, valueOffset, null));
                     break;
             }
         }
@@ -412,10 +428,12 @@ public sealed class OnnxModel
         return name;
     }
 
-    private static string ReadValueInfoName(ReadOnlySpan<byte> bytes, int offset)
+    /// <summary>A ValueInfoProto's name; with <paramref name="shapes"/>, its tensor shape too when it has one.</summary>
+    private static string ReadValueInfoName(ReadOnlySpan<byte> bytes, int offset, Dictionary<string, long[]>? shapes)
     {
         var reader = new ProtobufReader(bytes, offset, "ValueInfoProto");
         string name = string.Empty;
+        long[]? shape = null;
         while (reader.HasMore)
         {
             (int field, int wire) = reader.ReadTag();
@@ -423,13 +441,83 @@ public sealed class OnnxModel
             {
                 name = ReadString(ref reader);
             }
+            else if (field == 2 && wire == ProtobufReader.LengthDelimited && shapes is not null)
+            {
+                shape = ReadTensorShape(reader.ReadBytes(out int typeOffset), typeOffset);
+            }
             else
             {
                 reader.Skip(wire);
             }
         }
 
+        if (shape is not null)
+        {
+            shapes![name] = shape;
+        }
+
         return name;
+    }
+
+    /// <summary>TypeProto.tensor_type.shape: each dim_value, −1 for a named (dim_param) or unknown dimension; null without a shape.</summary>
+    private static long[]? ReadTensorShape(ReadOnlySpan<byte> bytes, int offset)
+    {
+        var type = new ProtobufReader(bytes, offset, "TypeProto");
+        long[]? shape = null;
+        while (type.HasMore)
+        {
+            (int field, int wire) = type.ReadTag();
+            if (field != 1 || wire != ProtobufReader.LengthDelimited)
+            {
+                type.Skip(wire);
+                continue;
+            }
+
+            var tensor = new ProtobufReader(type.ReadBytes(out int tensorOffset), tensorOffset, "TypeProto.Tensor");
+            while (tensor.HasMore)
+            {
+                (int tensorField, int tensorWire) = tensor.ReadTag();
+                if (tensorField != 2 || tensorWire != ProtobufReader.LengthDelimited)
+                {
+                    tensor.Skip(tensorWire);
+                    continue;
+                }
+
+                var dims = new List<long>();
+                var shapeReader = new ProtobufReader(tensor.ReadBytes(out int shapeOffset), shapeOffset, "TensorShapeProto");
+                while (shapeReader.HasMore)
+                {
+                    (int shapeField, int shapeWire) = shapeReader.ReadTag();
+                    if (shapeField != 1 || shapeWire != ProtobufReader.LengthDelimited)
+                    {
+                        shapeReader.Skip(shapeWire);
+                        continue;
+                    }
+
+                    long value = -1;
+                    var dim = new ProtobufReader(shapeReader.ReadBytes(out int dimOffset), dimOffset, "TensorShapeProto.Dimension");
+                    while (dim.HasMore)
+                    {
+                        (int dimField, int dimWire) = dim.ReadTag();
+                        if (dimField == 1 && dimWire == ProtobufReader.Varint)
+                        {
+                            ulong raw = dim.ReadVarint();
+                            value = raw <= long.MaxValue ? (long)raw : -1;
+                        }
+                        else
+                        {
+                            dim.Skip(dimWire);
+                        }
+                    }
+
+                    dims.Add(value);
+                }
+
+                shape = dims.ToArray();
+            }
+        }
+
+        return shape;
     }
 
     private static OnnxNode ReadNode(ReadOnlySpan<byte> bytes, int offset, int index)
@@ -596,6 +684,8 @@ public sealed class OnnxModel
         long floatCount = 0;
         long doubleCount = 0;
         long int32Count = 0;
+        byte[]? smallRaw = null;
+        List<long>? int64Data = null;
         while (reader.HasMore)
         {
             (int field, int wire) = reader.ReadTag();
@@ -603,6 +693,27 @@ public sealed class OnnxModel
             {
                 case 1 when wire == ProtobufReader.Varint:
                     dims.Add((long)reader.ReadVarint());
+                    break;
+                case 7 when wire == ProtobufReader.Varint:
+                    long single = (long)reader.ReadVarint();
+                    if ((int64Data ??= []).Count <= OnnxTensorInfo.MaxSmallInts)
+                    {
+                        int64Data.Add(single);
+                    }
+
+                    break;
+                case 7 when wire == ProtobufReader.LengthDelimited:
+                    ReadOnlySpan<byte> packedInt64 = reader.ReadBytes(out int int64Offset);
+                    var int64Reader = new ProtobufReader(packedInt64, int64Offset, "TensorProto.int64_data");
+                    while (int64Reader.HasMore)
+                    {
+                        long value = (long)int64Reader.ReadVarint();
+                        if ((int64Data ??= []).Count <= OnnxTensorInfo.MaxSmallInts)
+                        {
+                            int64Data.Add(value);
+                        }
+                    }
+
                     break;
                 case 1 when wire == ProtobufReader.LengthDelimited:
                     ReadOnlySpan<byte> packedDims = reader.ReadBytes(out int dimsOffset);
@@ -652,7 +763,9 @@ public sealed class OnnxModel
                         throw reader.Fail("raw_data appears twice");
                     }
 
-                    rawLength = reader.ReadBytes(out _).Length;
+                    ReadOnlySpan<byte> raw = reader.ReadBytes(out _);
+                    rawLength = raw.Length;
+                    smallRaw = raw.Length <= 8 * OnnxTensorInfo.MaxSmallInts ? raw.ToArray() : null;
                     break;
                 case 10 when wire == ProtobufReader.Fixed64:
                     reader.ReadFixed64();
@@ -726,7 +839,38 @@ public sealed class OnnxModel
                 $"Not a valid ONNX model: tensor '{shown}' ({info.DescribeType()} {info.DescribeShape()}) needs {SafetensorsMessages.Number(needed)} {where}, but holds {SafetensorsMessages.Number(found)}.");
         }
 
+        if (dataType == (int)OnnxDataType.Int64 && count <= OnnxTensorInfo.MaxSmallInts)
+        {
+            if (smallRaw is not null && rawLength == count * 8)
+            {
+                var values = new long[count];
+                byte[] littleEndian = BitConverter.IsLittleEndian ? smallRaw : ReverseEach8(smallRaw);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BitConverter.ToInt64(littleEndian, i * 8);
+                }
+
+                info.SmallInts = values;
+            }
+            else if (rawLength < 0 && (int64Data?.Count ?? 0) == count)
+            {
+                info.SmallInts = int64Data?.ToArray() ?? [];
+            }
+        }
+
         return info;
+    }
+
+    /// <summary>ONNX stores raw_data little-endian; on a big-endian machine each 8-byte value is turned around.</summary>
+    private static byte[] ReverseEach8(byte[] bytes)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        for (int i = 0; i + 8 <= copy.Length; i += 8)
+        {
+            Array.Reverse(copy, i, 8);
+        }
+
+        return copy;
     }
 
     private static T[] ToArray<T>(List<T>? list) => list is null ? [] : list.ToArray();

@@ -40,14 +40,29 @@ public sealed class DeclaredLayer
     /// <summary>The layer as declared, for messages: "Dense(784, 128)".</summary>
     public string Display { get; }
 
-    /// <summary>Dense: input features; norms: features.</summary>
+    /// <summary>Dense: input features; norms: features; convolutions: input channels.</summary>
     public int Inputs { get; private set; }
 
-    /// <summary>Dense: output features; norms: features.</summary>
+    /// <summary>Dense: output features; norms: features; convolutions: output channels.</summary>
     public int Outputs { get; private set; }
 
-    /// <summary>Dense: whether it has a bias.</summary>
+    /// <summary>Dense and convolutions: whether it has a bias.</summary>
     public bool HasBias { get; private set; }
+
+    /// <summary>Convolutions and pools: the kernel size.</summary>
+    public int KernelSize { get; private set; }
+
+    /// <summary>Convolutions and pools: the stride in effect (a pool's default is its kernel size).</summary>
+    public int Stride { get; private set; }
+
+    /// <summary>Convolutions and pools: the zero padding at each end.</summary>
+    public int Padding { get; private set; }
+
+    /// <summary>Convolutions: the dilation.</summary>
+    public int Dilation { get; private set; }
+
+    /// <summary>Convolutions: the channel groups.</summary>
+    public int Groups { get; private set; }
 
     /// <summary>Norms: ε; LeakyReLU: the slope; ELU: alpha; Softplus: beta.</summary>
     public float Parameter { get; private set; }
@@ -106,9 +121,49 @@ public sealed class DeclaredLayer
     public static DeclaredLayer Dropout(int position, string display)
         => new(position, "Dropout", position.ToString(CultureInfo.InvariantCulture), display) { IsIdentity = true };
 
+    /// <summary><c>[Conv1d(in, out, k)]</c> or <c>[Conv2d(in, out, k)]</c> with its options.</summary>
+    /// <param name="position">The layer's position.</param>
+    /// <param name="kind">"Conv1d" or "Conv2d".</param>
+    /// <param name="prefix">Its Name, or its position.</param>
+    /// <param name="display">The layer as declared.</param>
+    /// <param name="channels">Input and output channels.</param>
+    /// <param name="window">Kernel size, stride, padding, dilation.</param>
+    /// <param name="groups">Channel groups.</param>
+    /// <param name="bias">Whether it has a bias.</param>
+    public static DeclaredLayer Convolution(int position, string kind, string prefix, string display, (int In, int Out) channels, (int Kernel, int Stride, int Padding, int Dilation) window, int groups, bool bias)
+        => new(position, kind, prefix, display)
+        {
+            Inputs = channels.In,
+            Outputs = channels.Out,
+            KernelSize = window.Kernel,
+            Stride = window.Stride,
+            Padding = window.Padding,
+            Dilation = window.Dilation,
+            Groups = groups,
+            HasBias = bias,
+        };
+
+    /// <summary><c>[MaxPool1d(k)]</c>, <c>[AvgPool2d(k)]</c>, …: the stride in effect (the kernel size when not declared) and the padding.</summary>
+    public static DeclaredLayer Pooling(int position, string kind, string display, int kernelSize, int stride, int padding)
+        => new(position, kind, position.ToString(CultureInfo.InvariantCulture), display)
+        {
+            KernelSize = kernelSize,
+            Stride = stride,
+            Padding = padding,
+            Dilation = 1,
+            Groups = 1,
+        };
+
     /// <summary>A layer no ONNX operator maps to.</summary>
     public static DeclaredLayer Other(int position, string kind, string display)
         => new(position, kind, position.ToString(CultureInfo.InvariantCulture), display);
+
+    /// <summary>The kernel_shape, strides or pads that differ, as the ONNX node has them (a Pad before an AveragePool counted as its pads).</summary>
+    private static string? WindowDifference(OnnxLayer onnx, DeclaredLayer layer)
+        => onnx.KernelSize != layer.KernelSize ? $"attribute kernel_shape = {onnx.KernelSize}"
+            : onnx.Stride != layer.Stride ? $"attribute strides = {onnx.Stride}"
+            : onnx.Padding != layer.Padding ? $"attribute pads = {onnx.Padding}"
+            : null;
 
     private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
@@ -118,7 +173,7 @@ public sealed class DeclaredLayer
 /// </summary>
 /// <remarks>
 /// Declared Dropout layers have no counterpart (PyTorch exports none in eval mode; ONNX Dropout and Identity map to no
-/// layer). A Flatten node before the first Dense or norm, with no declared Flatten there, is left out too: the network's
+/// layer). Convolutions and pools must agree in channels, kernel size, stride, padding, dilation, groups and bias. A Flatten node before the first Dense or norm, with no declared Flatten there, is left out too: the network's
 /// input is already a row of features. Everything else must agree: the kind, Dense sizes and whether it has a bias, a
 /// norm's width and ε, LeakyReLU's slope and ELU's alpha (ONNX's alpha), GELU's approximation, Softplus' beta (ONNX's is
 /// 1; the threshold must be at least 20, where PyTorch's and ONNX's differ by less than float rounding).
@@ -175,7 +230,8 @@ public static class OnnxNetworkCheck
                 return $"ONNX {onnx.Node.Describe()} is {onnx.Describe()} ({difference}), but layer {layer.Position} is declared {layer.Display}";
             }
 
-            sawFeatures |= onnx.Kind is OnnxLayerKind.Dense or OnnxLayerKind.BatchNorm or OnnxLayerKind.LayerNorm;
+            sawFeatures |= onnx.Kind is not (OnnxLayerKind.Flatten or OnnxLayerKind.ReLU or OnnxLayerKind.LeakyReLU or OnnxLayerKind.Sigmoid or OnnxLayerKind.Tanh
+                or OnnxLayerKind.Softmax or OnnxLayerKind.GELU or OnnxLayerKind.ELU or OnnxLayerKind.Softplus);
             byPosition[d] = onnx;
             m++;
         }
@@ -233,10 +289,32 @@ public static class OnnxNetworkCheck
                 return layer.Parameter == 1f && layer.Threshold >= 20f
                     ? null
                     : "ONNX's Softplus is log(1 + exp(x)): beta 1, no threshold below 20";
+            case OnnxLayerKind.Conv1d:
+            case OnnxLayerKind.Conv2d:
+                string w = $"its W '{SafetensorsMessages.Shown(onnx.Weight ?? string.Empty)}'";
+                return onnx.Outputs != layer.Outputs ? $"{w} has {onnx.Outputs} output channels"
+                    : onnx.Groups != layer.Groups ? $"attribute group = {onnx.Groups}"
+                    : onnx.Inputs != layer.Inputs ? $"{w} reads {onnx.Inputs / onnx.Groups} input channels per group of {onnx.Groups}: {onnx.Inputs} input channels"
+                    : WindowDifference(onnx, layer)
+                    ?? (onnx.Dilation != layer.Dilation ? $"attribute dilations = {onnx.Dilation}"
+                    : (onnx.Bias is not null) != layer.HasBias ? onnx.Bias is null ? "Conv has no B input" : $"it adds the bias '{SafetensorsMessages.Shown(onnx.Bias)}'"
+                    : null);
+            case OnnxLayerKind.MaxPool1d:
+            case OnnxLayerKind.MaxPool2d:
+            case OnnxLayerKind.AvgPool1d:
+            case OnnxLayerKind.AvgPool2d:
+                return WindowDifference(onnx, layer);
             default:
                 return null;
         }
     }
+
+    /// <summary>The kernel_shape, strides or pads that differ, as the ONNX node has them (a Pad before an AveragePool counted as its pads).</summary>
+    private static string? WindowDifference(OnnxLayer onnx, DeclaredLayer layer)
+        => onnx.KernelSize != layer.KernelSize ? $"attribute kernel_shape = {onnx.KernelSize}"
+            : onnx.Stride != layer.Stride ? $"attribute strides = {onnx.Stride}"
+            : onnx.Padding != layer.Padding ? $"attribute pads = {onnx.Padding}"
+            : null;
 
     private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

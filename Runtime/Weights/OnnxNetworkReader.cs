@@ -9,7 +9,8 @@ namespace StaticNet.Weights;
 /// <summary>
 /// An ONNX model seen as the tensors of the declared layers: its operator sequence checked against them, and each
 /// layer's initializers offered under the names the network reads (<c>"{prefix}.weight"</c>, <c>.bias</c>,
-/// <c>.running_mean</c>, <c>.running_var</c>), Dense weights as (outputs, inputs) with Gemm's alpha and beta folded in.
+/// <c>.running_mean</c>, <c>.running_var</c>), Dense weights as (outputs, inputs) with Gemm's alpha and beta folded in,
+/// convolution weights as ONNX stores them, (out, in / group, k[, k]), which is PyTorch's layout.
 /// </summary>
 /// <remarks>For generated code (a network's <c>LoadOnnx</c>), so it is hidden from IntelliSense and may change in any version.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -84,7 +85,9 @@ public readonly ref struct OnnxNetworkReader : ITensorSource
     {
         ArgumentNullException.ThrowIfNull(name);
         shape = Find(name, out OnnxLayer? layer, out string? tensor)
-            ? layer.Kind == OnnxLayerKind.Dense && tensor == "weight" ? [layer.Outputs, layer.Inputs] : [layer.Outputs]
+            ? layer.Kind == OnnxLayerKind.Dense && tensor == "weight" ? [layer.Outputs, layer.Inputs]
+                : layer.Kind is OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d && tensor == "weight" ? [.. _reader.Model.Initializer(layer.Weight!)!.Dims]
+                : [layer.Outputs]
             : null;
         return shape is not null;
     }
@@ -135,7 +138,7 @@ public readonly ref struct OnnxNetworkReader : ITensorSource
 
     private static string[] TensorsOf(OnnxLayer layer) => layer.Kind switch
     {
-        OnnxLayerKind.Dense => layer.Bias is null ? ["weight"] : ["weight", "bias"],
+        OnnxLayerKind.Dense or OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d => layer.Bias is null ? ["weight"] : ["weight", "bias"],
         OnnxLayerKind.BatchNorm => ["weight", "bias", "running_mean", "running_var"],
         OnnxLayerKind.LayerNorm => ["weight", "bias"],
         _ => [],

@@ -54,6 +54,24 @@ internal static class Declaration
         var lines = new List<string>();
         var notes = new List<string>();
         bool sawFeatures = false;
+        string? inputShape = null;
+        if (mapping.Layers!.Count > 0 && mapping.Layers[0].Kind is OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d)
+        {
+            // ONNX inputs have shapes, (N, C, L) or (N, C, H, W): the network's input is one sample of it.
+            OnnxModel model = OnnxReader.Open(file).Model;
+            string input = mapping.Layers[0].Node.Inputs[0];
+            IReadOnlyList<long>? shape = model.InputShape(input);
+            int rank = mapping.Layers[0].Kind == OnnxLayerKind.Conv1d ? 3 : 4;
+            if (shape is not null && shape.Count == rank && shape.Skip(1).All(d => d > 0 && d <= int.MaxValue))
+            {
+                inputShape = $"[InputShape({string.Join(", ", shape.Skip(1))})]";
+            }
+            else
+            {
+                notes.Add($"// TODO: the graph's input '{input}' has no fixed (channels, {(rank == 3 ? "length" : "height, width")}): add [InputShape(…)] on the class.");
+            }
+        }
+
         foreach (OnnxLayer layer in mapping.Layers!)
         {
             // A Flatten before the first Dense or norm: the network's input is the flat row already.
@@ -63,9 +81,10 @@ internal static class Declaration
                 continue;
             }
 
-            sawFeatures |= layer.Kind is OnnxLayerKind.Dense or OnnxLayerKind.BatchNorm or OnnxLayerKind.LayerNorm;
+            sawFeatures |= layer.Kind is not (OnnxLayerKind.Flatten or OnnxLayerKind.ReLU or OnnxLayerKind.LeakyReLU or OnnxLayerKind.Sigmoid
+                or OnnxLayerKind.Tanh or OnnxLayerKind.Softmax or OnnxLayerKind.GELU or OnnxLayerKind.ELU or OnnxLayerKind.Softplus);
             string text = Attribute(layer);
-            if (layer.Kind == OnnxLayerKind.Dense || lines.Count == 0)
+            if (layer.Kind is OnnxLayerKind.Dense or OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d || lines.Count == 0)
             {
                 lines.Add(text);
             }
@@ -80,6 +99,11 @@ internal static class Declaration
         foreach (string note in notes)
         {
             output.AppendLine(note);
+        }
+
+        if (inputShape is not null)
+        {
+            output.AppendLine(inputShape);
         }
 
         output.AppendLine(CultureInfo.InvariantCulture, $"[Weights(\"{fileName}\")]");
@@ -97,6 +121,7 @@ internal static class Declaration
         OnnxLayerKind.LeakyReLU => layer.Alpha == 0.01f ? "LeakyReLU" : $"LeakyReLU({Float(layer.Alpha)})",
         OnnxLayerKind.ELU => layer.Alpha == 1f ? "ELU" : $"ELU({Float(layer.Alpha)})",
         OnnxLayerKind.GELU => layer.Approximate == "tanh" ? "GELU(Approximate = \"tanh\")" : "GELU",
+        OnnxLayerKind.Conv1d or OnnxLayerKind.Conv2d or OnnxLayerKind.MaxPool1d or OnnxLayerKind.MaxPool2d or OnnxLayerKind.AvgPool1d or OnnxLayerKind.AvgPool2d => layer.Describe(),
         _ => layer.Kind.ToString(),
     };
 
