@@ -1,7 +1,7 @@
 using System.Collections.Generic;
-using System.Linq;
 using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Model;
+using StaticNet.Generator.Weights;
 
 namespace StaticNet.Generator.Layers;
 
@@ -29,38 +29,7 @@ internal sealed record ConvolutionLayer(
     private string AttributeName => SpatialRank == 1 ? "Conv1d" : "Conv2d";
 
     public override string Display
-    {
-        get
-        {
-            var options = new List<string>();
-            if (Stride != 1)
-            {
-                options.Add($"Stride = {Stride}");
-            }
-
-            if (Padding != 0)
-            {
-                options.Add($"Padding = {Padding}");
-            }
-
-            if (Dilation != 1)
-            {
-                options.Add($"Dilation = {Dilation}");
-            }
-
-            if (Groups != 1)
-            {
-                options.Add($"Groups = {Groups}");
-            }
-
-            if (!HasBias)
-            {
-                options.Add("Bias = false");
-            }
-
-            return $"{AttributeName}({InChannels}, {OutChannels}, {KernelSize}{string.Concat(options.Select(o => ", " + o))})";
-        }
-    }
+        => DeclarationText.Convolution(AttributeName, InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups, HasBias);
 
     public override LayerRole Role => LayerRole.Producer;
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using StaticNet.Generator.Diagnostics;
 using StaticNet.Generator.Model;
+using StaticNet.Generator.Weights;
 
 namespace StaticNet.Generator.Layers;
 
@@ -31,7 +32,7 @@ internal sealed record PoolingLayer(int Position, string? Name, int SpatialRank,
     public int Step => Stride == 0 ? KernelSize : Stride;
 
     public override string Display
-        => $"{AttributeName}({KernelSize}{(Stride != 0 ? $", Stride = {Stride}" : string.Empty)}{(Padding != 0 ? $", Padding = {Padding}" : string.Empty)})";
+        => DeclarationText.Pooling(AttributeName, KernelSize, Step, Padding);
 
     public override LayerRole Role => LayerRole.Producer;
 

@@ -160,39 +160,13 @@ public sealed class OnnxLayer
                 return Approximate == "tanh" ? "GELU(Approximate = \"tanh\")" : "GELU";
             case OnnxLayerKind.Conv1d:
             case OnnxLayerKind.Conv2d:
-                var options = new List<string>();
-                if (Stride != 1)
-                {
-                    options.Add($"Stride = {Stride}");
-                }
-
-                if (Padding != 0)
-                {
-                    options.Add($"Padding = {Padding}");
-                }
-
-                if (Dilation != 1)
-                {
-                    options.Add($"Dilation = {Dilation}");
-                }
-
-                if (Groups != 1)
-                {
-                    options.Add($"Groups = {Groups}");
-                }
-
-                if (Bias is null)
-                {
-                    options.Add("Bias = false");
-                }
-
-                return $"{Kind}({Inputs}, {Outputs}, {KernelSize}{string.Concat(options.ConvertAll(o => ", " + o))})";
+                return DeclarationText.Convolution(Kind.ToString(), Inputs, Outputs, KernelSize, Stride, Padding, Dilation, Groups, Bias is not null);
             case OnnxLayerKind.MaxPool1d:
             case OnnxLayerKind.MaxPool2d:
             case OnnxLayerKind.AvgPool1d:
             case OnnxLayerKind.AvgPool2d:
                 // A pool's stride defaults to its kernel size in StaticNet (and PyTorch), so only another one is shown.
-                return $"{Kind}({KernelSize}{(Stride != KernelSize ? $", Stride = {Stride}" : string.Empty)}{(Padding != 0 ? $", Padding = {Padding}" : string.Empty)})";
+                return DeclarationText.Pooling(Kind.ToString(), KernelSize, Stride, Padding);
             default:
                 return Kind.ToString();
         }
