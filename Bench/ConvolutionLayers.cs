@@ -13,7 +13,8 @@ namespace StaticNet.Bench;
 /// <c>--conv-layers [rounds]</c>: each step of LeNet's forward pass, its GFLOP/s and its share of one core's FP32 peak,
 /// at batch 1, 8, 64 and 256, one thread. Usable on a loaded machine: like <see cref="PathComparison"/>, everything
 /// measured for a batch size (LeNet cut after each step, the layers with weights on their own, LeNet whole and the FMA
-/// peak) runs in alternating short bursts in one process, and each keeps its fastest burst, so other processes (which
+/// peak, and LeNet whole through ONNX Runtime and, when built in, TorchSharp, one thread each) runs in alternating
+/// short bursts in one process, and each keeps its fastest burst, so other processes (which
 /// only ever slow a burst down) affect all of them alike.
 /// </summary>
 /// <remarks>
@@ -103,6 +104,22 @@ internal static class ConvolutionLayers
                 ("peak", fma),
             };
 
+            // LeNet whole through the other libraries, one thread, in the same bursts: on a loaded machine the only
+            // steady comparison with StaticNet's Forward. Their outputs are checked like the benchmarks' setups check them.
+            float[] pinnedInput = GC.AllocateArray<float>(input.Length, pinned: true);
+            float[] onnxLogits = GC.AllocateArray<float>(logits.Length, pinned: true);
+            input.CopyTo(pinnedInput, 0);
+            using var onnx = new Contenders.OnnxRuntimeContender(
+                Contenders.OnnxModelWriter.WriteLeNet(model), pinnedInput, [batch, 1, 28, 28], onnxLogits, [batch, ConvolutionModel.OutputSize], threads: 1);
+            measured.Add(("onnx", onnx.Run));
+#if TORCHSHARP
+            using var torch = TorchRuns() ? new Contenders.TorchSharpConvolutionContender(model, input, batch, threads: 1) : null;
+            if (torch is not null)
+            {
+                measured.Add(("torch", torch.Run));
+            }
+#endif
+
             // Every measurement once, in pass order, so the layers alone read the real activations; then check that the
             // pieces compute what LeNet computes (else the timings would be of something else).
             foreach (var (_, call) in measured)
@@ -113,6 +130,15 @@ internal static class ConvolutionLayers
             Compare("Conv2d(8, 16, 5) alone", alone3, "LeNet cut after it", out3);
             Compare("Dense(400, 64) alone", alone5, "LeNet cut after it", out5);
             Compare("Dense(64, 10) alone", alone6, "LeNet", logits);
+            Compare("ONNX Runtime", onnxLogits, "StaticNet", logits, ConvolutionBenchmarks.Tolerance);
+#if TORCHSHARP
+            if (torch is not null)
+            {
+                float[] torchLogits = new float[logits.Length];
+                torch.RunInto(torchLogits);
+                Compare("TorchSharp", torchLogits, "StaticNet", logits, ConvolutionBenchmarks.Tolerance);
+            }
+#endif
 
             Dictionary<string, double> best = Measure(measured, rounds);
             bestPeak = Math.Min(bestPeak, best["peak"]);
@@ -146,6 +172,13 @@ internal static class ConvolutionLayers
 
             double whole = (double)LeNet.FlopPerSample * batch;
             Line(string.Create(Inv, $"| LeNet `Forward` | {LeNet.FlopPerSample:N0} | {best["lenet"] * 1e6:F2} | {Rate(whole, best["lenet"])} | {OfPeak(whole, best["lenet"], peakRate)} | | | | 100% |"));
+            foreach ((string key, string label) in new[] { ("onnx", "ONNX Runtime, 1 thread"), ("torch", "TorchSharp, 1 thread") })
+            {
+                if (best.TryGetValue(key, out double other))
+                {
+                    Line(string.Create(Inv, $"| LeNet, {label}: {other / best["lenet"]:F2}× StaticNet's time | {LeNet.FlopPerSample:N0} | {other * 1e6:F2} | {Rate(whole, other)} | {OfPeak(whole, other, peakRate)} | | | | |"));
+                }
+            }
         }
 
         Line();
@@ -216,11 +249,29 @@ internal static class ConvolutionLayers
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)calls;
     }
 
-    private static void Compare(string what, float[] actual, string against, float[] expected)
+#if TORCHSHARP
+    /// <summary>Whether TorchSharp's native code loads here (else its rows are left out).</summary>
+    private static bool TorchRuns()
+    {
+        try
+        {
+            Contenders.LibTorchSharpLoader.Prepare();
+            Contenders.TorchSharpContender.Initialise();
+            return true;
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or InvalidOperationException or IOException)
+        {
+            Console.WriteLine($"TorchSharp left out: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return false;
+        }
+    }
+#endif
+
+    private static void Compare(string what, float[] actual, string against, float[] expected, float tolerance = 1e-5f)
     {
         for (int i = 0; i < actual.Length; i++)
         {
-            if (!(Math.Abs(actual[i] - expected[i]) <= 1e-5f * Math.Max(1f, Math.Abs(expected[i]))))
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance * Math.Max(1f, Math.Abs(expected[i]))))
             {
                 throw new InvalidOperationException($"{what} disagrees with {against}: value {i} is {actual[i]:R}, not {expected[i]:R}.");
             }
@@ -232,6 +283,6 @@ internal static class ConvolutionLayers
     private static string OfPeak(double flop, double seconds, double peakGflops) => string.Create(Inv, $"{100 * flop / seconds / 1e9 / peakGflops:F1}%");
 
     /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
         => File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }
