@@ -141,7 +141,7 @@ internal sealed record ComparisonResults(
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    private static string CpuName()
+    internal static string CpuName()
     {
         // /proc/cpuinfo on Linux; elsewhere the chart and report say only what .NET knows.
         const string file = "/proc/cpuinfo";

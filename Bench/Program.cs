@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--conv-layers [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -29,6 +29,12 @@ namespace StaticNet.Bench;
 /// nothing: it redraws the chart (and prints the report) from a results file, by default docs/benchmarks.json into
 /// docs/benchmarks.svg. TorchSharp is in the comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For
 /// the AVX2 path, set <c>DOTNET_EnableAVX512=0</c>.
+/// </para>
+/// <para>
+/// The convolutional network (<see cref="ConvolutionBenchmarks"/>, the Sample's LeNet) runs with
+/// <c>--filter '*Convolution*'</c>, which also measures the FP32 peak in the same run; its report is written to
+/// BenchmarkDotNet.Artifacts/results/convolution-comparison.md. <c>--conv-layers</c> measures no BenchmarkDotNet case: it
+/// times each LeNet layer in alternating bursts (<see cref="ConvolutionLayers"/>).
 /// </para>
 /// </summary>
 public static class Program
@@ -69,6 +75,13 @@ public static class Program
             return 0;
         }
 
+        int convLayers = Array.IndexOf(args, "--conv-layers");
+        if (convLayers >= 0)
+        {
+            ConvolutionLayers.Run(convLayers + 1 < args.Length && int.TryParse(args[convLayers + 1], out int layerRounds) ? layerRounds : 200);
+            return 0;
+        }
+
         int firstCall = Array.IndexOf(args, "--first-call");
         if (firstCall >= 0)
         {
@@ -89,11 +102,18 @@ public static class Program
                 || (b.Descriptor.Type == typeof(PeakBenchmarks)
                     && (b.Descriptor.WorkloadMethod.Name is nameof(PeakBenchmarks.L2Read) or nameof(PeakBenchmarks.L3Read) || b.Descriptor.WorkloadMethod.Name == peakMethod))));
         }
+        else if (FilterPatterns(rest).Any(p => p.Contains("convolution", StringComparison.OrdinalIgnoreCase))
+            && !FilterPatterns(rest).Any(p => p.Contains("peak", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The convolution report gives % of the FP32 peak, so the peak is measured in the same run (its full name,
+            // without wildcards, so that FmaPeak does not bring FmaPeak256 along).
+            rest.Insert(rest.IndexOf("--filter") + 1, $"{typeof(PeakBenchmarks).FullName}.{peakMethod}");
+        }
 
         string torch = TorchStatus(out bool torchRuns);
         if (!torchRuns)
         {
-            config = config.AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name != "TorchSharp"));
+            config = config.AddFilter(new SimpleFilter(b => !b.Descriptor.WorkloadMethod.Name.StartsWith("TorchSharp", StringComparison.Ordinal)));
         }
 
         config = config.AddJob(quick
@@ -101,6 +121,10 @@ public static class Program
                 .WithIterationTime(TimeInterval.FromMilliseconds(100)).WithId("Quick")
             : Job.Default.WithLaunchCount(Launches).WithWarmupCount(WarmupIterations).WithIterationCount(MeasuredIterations)
                 .WithIterationTime(TimeInterval.FromMilliseconds(IterationMilliseconds)).WithId("Full"));
+
+        // The full job builds a project of its own; on a machine busy with other builds that takes longer than
+        // BenchmarkDotNet's default two minutes.
+        config = ManualConfig.Create(config).WithBuildTimeout(TimeSpan.FromMinutes(10));
 
         Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
         Console.WriteLine($"ONNX Runtime {OnnxRuntimeContender.Version}; {torch}");
@@ -115,8 +139,27 @@ public static class Program
             WriteComparison(results);
         }
 
+        string? convolution = ConvolutionReport.Write(reports.Select(x => x.r).ToList(), torch, quick, clock.Elapsed);
+        if (convolution is not null)
+        {
+            string folder = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results");
+            Directory.CreateDirectory(folder);
+            string path = Path.Combine(folder, "convolution-comparison.md");
+            File.WriteAllText(path, convolution);
+            Console.WriteLine();
+            Console.WriteLine(convolution);
+            Console.WriteLine($"Written: {path}");
+        }
+
         return 0;
     }
+
+    /// <summary>The patterns given after <c>--filter</c>, up to the next option.</summary>
+    private static IEnumerable<string> FilterPatterns(List<string> args)
+        => args.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal));
+
+    /// <summary>FLOPs per call of a <see cref="PeakBenchmarks"/> FMA method.</summary>
+    internal static double PeakFlops(string method) => method == nameof(PeakBenchmarks.FmaPeak) ? PeakBenchmarks.FmaFlops : PeakBenchmarks.Fma256Flops;
 
     /// <summary>
     /// Prints the comparison report and writes it, the results and their chart next to BenchmarkDotNet's own results.
@@ -184,6 +227,11 @@ public static class Program
     /// <summary>FLOPs (kernels, FMA peak) or bytes (L2 read) per operation of a case, and the unit per second.</summary>
     internal static (double Amount, string Unit) Work(BenchmarkDotNet.Running.BenchmarkCase benchmark)
     {
+        if (benchmark.Descriptor.Type == typeof(ConvolutionBenchmarks))
+        {
+            return (ConvolutionModel.FlopPerSample * (double)(int)benchmark.Parameters[nameof(ConvolutionBenchmarks.Batch)], "GFLOP/s");
+        }
+
         switch (benchmark.Descriptor.WorkloadMethod.Name)
         {
             case nameof(PeakBenchmarks.FmaPeak):

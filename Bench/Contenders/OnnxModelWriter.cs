@@ -10,6 +10,7 @@ namespace StaticNet.Bench.Contenders;
 /// Writes a <see cref="Model"/> as an ONNX model (protobuf, written field by field: no ONNX or protobuf package):
 /// Gemm(transB = 1) per dense layer, Relu between them, Softmax(axis = 1) at the end, the weights as initializers
 /// in raw_data, and input "input" (N, InputSize) → output "output" (N, OutputSize) with a symbolic batch dimension N.
+/// <see cref="WriteLeNet"/> writes the convolutional network the same way.
 /// </summary>
 public static class OnnxModelWriter
 {
@@ -23,6 +24,7 @@ public static class OnnxModelWriter
     private const int FloatType = 1;
     private const int Int8Type = 3;
     private const int AttributeInt = 2;
+    private const int AttributeInts = 7;
 
     /// <summary>The bytes of the .onnx file.</summary>
     public static byte[] Write(Model model)
@@ -131,6 +133,57 @@ public static class OnnxModelWriter
         return modelProto.ToArray();
     }
 
+    /// <summary>
+    /// The Sample's LeNet as PyTorch's exporter writes it: Conv (5×5, pads 2) → Relu → MaxPool (2×2, stride 2) →
+    /// Conv (5×5) → BatchNormalization (epsilon 1e-5, the ONNX default) → Relu → MaxPool → Flatten → Gemm(transB = 1)
+    /// → Relu → Gemm(transB = 1), from "input" (N, 1, 28, 28) to the logits "output" (N, 10). Dropout, the identity
+    /// at inference, is left out, as the exporter leaves it out. ONNX Runtime fuses the BatchNormalization into the
+    /// Conv before it and the Relus into the Convs itself (graph optimisation level "all").
+    /// </summary>
+    public static byte[] WriteLeNet(ConvolutionModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = new Proto();
+        graph.Message(5, Tensor("0.weight", [8, 1, 5, 5], model.Convolution1Weight));
+        graph.Message(5, Tensor("0.bias", [8], model.Convolution1Bias));
+        graph.Message(5, Tensor("3.weight", [16, 8, 5, 5], model.Convolution2Weight));
+        graph.Message(5, Tensor("3.bias", [16], model.Convolution2Bias));
+        graph.Message(5, Tensor("4.weight", [16], model.NormWeight));
+        graph.Message(5, Tensor("4.bias", [16], model.NormBias));
+        graph.Message(5, Tensor("4.running_mean", [16], model.NormMean));
+        graph.Message(5, Tensor("4.running_var", [16], model.NormVariance));
+        graph.Message(5, Tensor("8.weight", [64, 400], model.Dense1Weight));
+        graph.Message(5, Tensor("8.bias", [64], model.Dense1Bias));
+        graph.Message(5, Tensor("11.weight", [10, 64], model.Dense2Weight));
+        graph.Message(5, Tensor("11.bias", [10], model.Dense2Bias));
+
+        graph.Message(1, Node("Conv", "conv0", [InputName, "0.weight", "0.bias"], ["conv0"],
+            Attribute("kernel_shape", [5, 5]), Attribute("pads", [2, 2, 2, 2]), Attribute("strides", [1, 1])));
+        graph.Message(1, Node("Relu", "relu1", ["conv0"], ["relu1"]));
+        graph.Message(1, Node("MaxPool", "pool2", ["relu1"], ["pool2"], Attribute("kernel_shape", [2, 2]), Attribute("strides", [2, 2])));
+        graph.Message(1, Node("Conv", "conv3", ["pool2", "3.weight", "3.bias"], ["conv3"],
+            Attribute("kernel_shape", [5, 5]), Attribute("pads", [0, 0, 0, 0]), Attribute("strides", [1, 1])));
+        graph.Message(1, Node("BatchNormalization", "norm4", ["conv3", "4.weight", "4.bias", "4.running_mean", "4.running_var"], ["norm4"]));
+        graph.Message(1, Node("Relu", "relu5", ["norm4"], ["relu5"]));
+        graph.Message(1, Node("MaxPool", "pool6", ["relu5"], ["pool6"], Attribute("kernel_shape", [2, 2]), Attribute("strides", [2, 2])));
+        graph.Message(1, Node("Flatten", "flatten7", ["pool6"], ["flatten7"], Attribute("axis", 1)));
+        graph.Message(1, Node("Gemm", "gemm8", ["flatten7", "8.weight", "8.bias"], ["gemm8"], Attribute("transB", 1)));
+        graph.Message(1, Node("Relu", "relu9", ["gemm8"], ["relu9"]));
+        graph.Message(1, Node("Gemm", "gemm11", ["relu9", "11.weight", "11.bias"], [OutputName], Attribute("transB", 1)));
+        graph.String(2, "staticnet_bench_lenet");
+        graph.Message(11, ValueInfo(InputName, 1, 28, 28));
+        graph.Message(12, ValueInfo(OutputName, ConvolutionModel.OutputSize));
+        var opset = new Proto();
+        opset.String(1, "");
+        opset.Int(2, 17);
+        var modelProto = new Proto();
+        modelProto.Int(1, 8);
+        modelProto.String(2, "StaticNet.Bench");
+        modelProto.Message(8, opset);
+        modelProto.Message(7, graph);
+        return modelProto.ToArray();
+    }
+
     private static Proto Tensor(string name, long[] dims, int dataType, ReadOnlySpan<byte> raw)
     {
         var tensor = new Proto();
@@ -145,7 +198,7 @@ public static class OnnxModelWriter
         return tensor;
     }
 
-    private static Proto Node(string op, string name, string[] inputs, string[] outputs, Proto? attribute = null)
+    private static Proto Node(string op, string name, string[] inputs, string[] outputs, params Proto[] attributes)
     {
         var node = new Proto();
         foreach (string input in inputs)
@@ -160,7 +213,7 @@ public static class OnnxModelWriter
 
         node.String(3, name); // name
         node.String(4, op); // op_type
-        if (attribute is not null)
+        foreach (Proto attribute in attributes)
         {
             node.Message(5, attribute); // attribute
         }
@@ -210,16 +263,33 @@ public static class OnnxModelWriter
         return attribute;
     }
 
-    /// <summary>A float tensor (N, <paramref name="features"/>) with N symbolic.</summary>
-    private static Proto ValueInfo(string name, int features)
+    private static Proto Attribute(string name, long[] values)
+    {
+        var attribute = new Proto();
+        attribute.String(1, name); // AttributeProto.name
+        foreach (long value in values)
+        {
+            attribute.Int(8, value); // ints (repeated, unpacked)
+        }
+
+        attribute.Int(20, AttributeInts); // type
+        return attribute;
+    }
+
+    /// <summary>A float tensor (N, <paramref name="dimensions"/>...) with N symbolic.</summary>
+    private static Proto ValueInfo(string name, params int[] dimensions)
     {
         var batch = new Proto();
         batch.String(2, "N"); // Dimension.dim_param
-        var width = new Proto();
-        width.Int(1, features); // Dimension.dim_value
         var shape = new Proto();
         shape.Message(1, batch); // TensorShapeProto.dim
-        shape.Message(1, width);
+        foreach (int size in dimensions)
+        {
+            var dimension = new Proto();
+            dimension.Int(1, size); // Dimension.dim_value
+            shape.Message(1, dimension);
+        }
+
         var tensorType = new Proto();
         tensorType.Int(1, FloatType); // TypeProto.Tensor.elem_type
         tensorType.Message(2, shape); // shape

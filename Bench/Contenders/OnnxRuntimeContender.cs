@@ -25,8 +25,16 @@ public sealed class OnnxRuntimeContender : IContender
 
     /// <summary>Builds the session over the given .onnx bytes (<see cref="OnnxModelWriter.WriteInt8"/>: the int8 graph).</summary>
     public OnnxRuntimeContender(byte[] onnx, Model model, float[] input, float[] output, int batch, int threads)
+        : this(onnx, input, [batch, model?.InputSize ?? throw new ArgumentNullException(nameof(model))], output, [batch, model.OutputSize], threads)
     {
-        ArgumentNullException.ThrowIfNull(model);
+    }
+
+    /// <summary>
+    /// Builds the session over any .onnx bytes with one input "input" and one output "output" of the given shapes
+    /// (<see cref="OnnxModelWriter.WriteLeNet"/>: (batch, 1, 28, 28) → (batch, 10)).
+    /// </summary>
+    public OnnxRuntimeContender(byte[] onnx, float[] input, long[] inputShape, float[] output, long[] outputShape, int threads)
+    {
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -36,8 +44,8 @@ public sealed class OnnxRuntimeContender : IContender
         };
         _session = new InferenceSession(onnx, options);
         _runOptions = new RunOptions();
-        _input = OrtValue.CreateTensorValueFromMemory(input, [batch, model.InputSize]);
-        _output = OrtValue.CreateTensorValueFromMemory(output, [batch, model.OutputSize]);
+        _input = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        _output = OrtValue.CreateTensorValueFromMemory(output, outputShape);
         _binding = _session.CreateIoBinding();
         _binding.BindInput(OnnxModelWriter.InputName, _input);
         _binding.BindOutput(OnnxModelWriter.OutputName, _output);
