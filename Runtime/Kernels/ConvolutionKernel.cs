@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StaticNet.Kernels;
 
@@ -171,6 +172,40 @@ public static partial class ConvolutionKernel
         => TShape.StrideWidth == 1
             ? kw * TShape.DilationWidth
             : (kw * TShape.DilationWidth % TShape.StrideWidth * PhaseLength<TShape>()) + (kw * TShape.DilationWidth / TShape.StrideWidth);
+
+    /// <summary>
+    /// Zeroes what <see cref="CopyPadded{TShape}"/> does not write in the padded copy of <paramref name="floats"/>
+    /// floats: each plane's border and the room after the last row. With a stride along the width the border is spread
+    /// over the phases, and the whole copy is cleared.
+    /// </summary>
+    internal static unsafe void ClearBorder<TShape>(float* plane, long floats)
+        where TShape : struct, IConvolutionShape
+    {
+        if (TShape.StrideWidth != 1)
+        {
+            NativeMemory.Clear(plane, (nuint)floats * sizeof(float));
+            return;
+        }
+
+        int rowStride = PaddedRowStride<TShape>();
+        int planeStride = PaddedHeight<TShape>() * rowStride;
+        int right = rowStride - TShape.PaddingWidth - TShape.InWidth;
+        for (int c = 0; c < TShape.InChannels; c++)
+        {
+            float* p = plane + ((long)c * planeStride);
+            NativeMemory.Clear(p, (nuint)(TShape.PaddingHeight * rowStride * sizeof(float)));
+            NativeMemory.Clear(p + ((TShape.PaddingHeight + TShape.InHeight) * rowStride), (nuint)(TShape.PaddingHeight * rowStride * sizeof(float)));
+            for (int ih = 0; ih < TShape.InHeight; ih++)
+            {
+                float* row = p + ((ih + TShape.PaddingHeight) * rowStride);
+                new Span<float>(row, TShape.PaddingWidth).Clear();
+                new Span<float>(row + TShape.PaddingWidth + TShape.InWidth, right).Clear();
+            }
+        }
+
+        long used = (long)TShape.InChannels * planeStride;
+        NativeMemory.Clear(plane + used, (nuint)(floats - used) * sizeof(float));
+    }
 
     /// <summary>
     /// Copies one sample into the inside of its padded planes (the border, zeroed once per call, stays zero):
