@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNet.Kernels;
 
@@ -68,7 +69,7 @@ public static partial class ConvolutionKernel
         {
             if (padded)
             {
-                NativeMemory.Clear(plane, (nuint)paddedFloats * sizeof(float));
+                ClearBorder<TShape>(plane, paddedFloats);
             }
 
             fixed (float* x0 = input)
@@ -84,8 +85,14 @@ public static partial class ConvolutionKernel
                         x = plane;
                     }
 
+                    float* next = r + 1 < rows ? x0 + ((long)(r + 1) * InputSize<TShape>()) : null;
                     for (int first = 0; first < vectors; first += blockVectors)
                     {
+                        if (padded && next is not null)
+                        {
+                            PrefetchPart(next, InputSize<TShape>(), first / blockVectors, (vectors + blockVectors - 1) / blockVectors);
+                        }
+
                         // A block past the last vector repeats the last one: the same outputs, stored again.
                         for (int j = 0; j < blockVectors; j++)
                         {
@@ -286,6 +293,29 @@ public static partial class ConvolutionKernel
                 float* accumulator = tile + ((((j * ConvolutionWeights.BlockWidth) + c) * lanes));
                 TLanes.Finish<TActivation>(TLanes.Load(accumulator), bias[c], plane + outputOffsets[j], count, accumulator);
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks for part <paramref name="part"/> of <paramref name="parts"/> of the next sample's input
+    /// (<paramref name="floats"/> floats at <paramref name="next"/>) to be brought into the L2 cache while this sample
+    /// is computed, so that its copy into the padded planes does not wait on memory at a large batch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchPart(float* next, int floats, int part, int parts)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        const int LineFloats = 16;
+        int lines = (floats + LineFloats - 1) / LineFloats;
+        int perPart = (lines + parts - 1) / parts;
+        int end = Math.Min(lines, (part + 1) * perPart);
+        for (int line = part * perPart; line < end; line++)
+        {
+            Sse.Prefetch1(next + ((long)line * LineFloats));
         }
     }
 
