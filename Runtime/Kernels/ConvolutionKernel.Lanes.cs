@@ -18,9 +18,9 @@ internal unsafe interface IConvolutionLanes<TVector>
     static abstract int Count { get; }
 
     /// <summary>
-    /// Vectors of positions per register block, each with <see cref="ConvolutionWeights.BlockWidth"/> accumulators
-    /// (one per output channel): as many as the register file holds with the broadcast weights and one input vector
-    /// beside them (6 × 4 accumulators in 32 registers, 2 × 4 in 16).
+    /// The most vectors of positions per register block, each with <see cref="ConvolutionWeights.BlockWidth"/>
+    /// accumulators (one per output channel): as many as the register file holds with the broadcast weights and one
+    /// input vector beside them (6 × 4 accumulators in 32 registers, 2 × 4 in 16).
     /// </summary>
     static abstract int PositionVectors { get; }
 

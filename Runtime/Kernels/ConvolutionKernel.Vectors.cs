@@ -29,7 +29,7 @@ public static partial class ConvolutionKernel
 
     /// <summary>
     /// The vector path: each sample's input copied into a zero-padded plane (unless it needs no padding, see
-    /// <see cref="Padded{TShape}"/>), then register blocks of <typeparamref name="TLanes"/>.PositionVectors vectors
+    /// <see cref="Padded{TShape}"/>), then register blocks of <see cref="BlockVectors{TShape, TVector, TLanes}"/> vectors
     /// of output positions × <see cref="ConvolutionWeights.BlockWidth"/> output channels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -46,7 +46,7 @@ public static partial class ConvolutionKernel
         }
 
         int lanes = TLanes.Count;
-        int blockVectors = TLanes.PositionVectors;
+        int blockVectors = BlockVectors<TShape, TVector, TLanes>();
         bool padded = Padded<TShape>(lanes);
         int inPerGroup = TShape.InChannels / TShape.Groups;
         int outPerGroup = TShape.OutChannels / TShape.Groups;
@@ -130,7 +130,33 @@ public static partial class ConvolutionKernel
     }
 
     /// <summary>
-    /// One register block: <typeparamref name="TLanes"/>.PositionVectors vectors of output positions (input and output
+    /// Vectors of positions per register block for this layer, a constant when the kernel is compiled: all of a
+    /// plane's vectors if they fit in one block; else <typeparamref name="TLanes"/>.PositionVectors (6 with 32
+    /// registers) unless the last block of a plane would repeat more than an eighth of the plane's vectors, then 5 or 4,
+    /// whichever repeats fewer (an 8 × 8 plane of 8-lane rows is 2 blocks of 4, not 2 of 6).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BlockVectors<TShape, TVector, TLanes>()
+        where TShape : struct, IConvolutionShape
+        where TVector : struct
+        where TLanes : struct, IConvolutionLanes<TVector>
+    {
+        int lanes = TLanes.Count;
+        int vectors = TShape.OutHeight * (TShape.OutWidth >= lanes ? (TShape.OutWidth + lanes - 1) / lanes : 1);
+        int most = TLanes.PositionVectors;
+        if (vectors <= most || most < 6)
+        {
+            return Math.Min(vectors, most);
+        }
+
+        int repeated6 = (6 - (vectors % 6)) % 6;
+        int repeated5 = (5 - (vectors % 5)) % 5;
+        int repeated4 = (4 - (vectors % 4)) % 4;
+        return repeated6 * 8 <= vectors ? 6 : repeated5 <= repeated4 ? 5 : 4;
+    }
+
+    /// <summary>
+    /// One register block: <see cref="BlockVectors{TShape, TVector, TLanes}"/> vectors of output positions (input and output
     /// offsets in <paramref name="inputOffsets"/> and <paramref name="outputOffsets"/>) × the 4 output channels of one
     /// weight block, one accumulator each, every tap in the canonical order; then the epilogue, vector stores into
     /// each channel's plane.
@@ -144,7 +170,7 @@ public static partial class ConvolutionKernel
         where TVector : struct
         where TLanes : struct, IConvolutionLanes<TVector>
     {
-        int n = TLanes.PositionVectors;
+        int n = BlockVectors<TShape, TVector, TLanes>();
         float* p0 = x + inputOffsets[0];
         float* p1 = n > 1 ? x + inputOffsets[1] : p0;
         float* p2 = n > 2 ? x + inputOffsets[2] : p0;
@@ -288,7 +314,7 @@ public static partial class ConvolutionKernel
         for (int c = 0; c < channels; c++)
         {
             float* plane = y + ((long)c * outPlane);
-            for (int j = 0; j < TLanes.PositionVectors; j++)
+            for (int j = 0; j < BlockVectors<TShape, TVector, TLanes>(); j++)
             {
                 float* accumulator = tile + ((((j * ConvolutionWeights.BlockWidth) + c) * lanes));
                 TLanes.Finish<TActivation>(TLanes.Load(accumulator), bias[c], plane + outputOffsets[j], count, accumulator);

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace StaticNet.Kernels;
 
@@ -28,9 +29,10 @@ namespace StaticNet.Kernels;
 /// its window the same way: one unaligned vector load of the padded row per tap. With a stride along the width the
 /// padded row is stored as stride phases (the columns ≡ 0, 1, … mod stride, one after another), so the positions of a
 /// vector still read consecutive floats. A layer without padding, stride 1 along the width and rows at least a vector
-/// wide reads its input in place. A register block is <see cref="IConvolutionLanes{TVector}.PositionVectors"/> vectors
-/// of positions × the <see cref="ConvolutionWeights.BlockWidth"/> output channels of one weight block: per tap, four
-/// broadcast weights and one load per vector feed 4 FMAs each, all accumulators independent. The epilogue adds the
+/// wide reads its input in place. A register block is 4 to 6 vectors of positions (2 with 16 registers; as many as
+/// divide the plane's vectors with little repeated) × the <see cref="ConvolutionWeights.BlockWidth"/> output channels
+/// of one weight block: per tap, four broadcast weights and one load per vector feed 4 FMAs each, all accumulators
+/// independent. On AVX-512, rows of at most 8 or 4 outputs take 256- or 128-bit vectors, which leave fewer lanes idle. The epilogue adds the
 /// bias, applies the activation in registers and stores each vector straight into its channel's plane (NCHW); a row
 /// wider than a vector ends with a vector that overlaps the one before, so no partial store is needed, and a row
 /// narrower than a vector is stored lane by lane.
@@ -49,7 +51,17 @@ public static partial class ConvolutionKernel
         where TShape : struct, IConvolutionShape
         where TActivation : struct, IActivation
     {
-        if (VectorPaths.Vector512)
+        // Output rows narrower than half a vector take narrower vectors on the same processor (AVX-512 has the
+        // 256- and 128-bit forms with all 32 registers): fewer idle lanes, and every width gives the same bits.
+        if (VectorPaths.Vector512 && TShape.OutWidth <= Vector128<float>.Count)
+        {
+            ForwardVector128<TShape, TActivation>(input, output, rows, weights);
+        }
+        else if (VectorPaths.Vector512 && TShape.OutWidth <= Vector256<float>.Count)
+        {
+            ForwardVector256<TShape, TActivation>(input, output, rows, weights);
+        }
+        else if (VectorPaths.Vector512)
         {
             ForwardVector512<TShape, TActivation>(input, output, rows, weights);
         }
