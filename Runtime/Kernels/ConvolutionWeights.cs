@@ -9,18 +9,18 @@ namespace StaticNet.Kernels;
 /// packs each layer with <see cref="Pack"/> or <see cref="PackWithBatchNorm"/>; not meant to be used directly.
 /// </summary>
 /// <remarks>
-/// Layout: each group's output channels are cut into blocks of <see cref="BlockWidth"/> = 16 (one 512-bit vector;
-/// the last block of a group padded with zero weights). Block b of group g holds, for each tap t of the
-/// (in / groups) × kH × kW taps in PyTorch's weight order, the 16 weights W[oc, t] of its channels side by side, so
-/// the kernel loads one aligned vector per tap and multiplies it by one input value broadcast. The bias follows, 16
-/// per block (zeros in padded lanes and for a layer without bias). Pinned and 64-byte aligned like
-/// <see cref="DenseWeights"/>, and immutable, so one network serves many threads.
+/// Layout: each group's output channels are cut into blocks of <see cref="BlockWidth"/> = 4 (the last block of a group
+/// padded with zero weights). Block b of group g holds, for each tap t of the (in / groups) × kH × kW taps in PyTorch's
+/// weight order, the 4 weights W[oc, t] of its channels side by side, so the kernel broadcasts the block's four weights
+/// of a tap from one 16-byte run and multiplies each by a vector of input positions. The bias follows, 4 per block
+/// (zeros in padded lanes and for a layer without bias). Pinned and 64-byte aligned like <see cref="DenseWeights"/>,
+/// and immutable, so one network serves many threads.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class ConvolutionWeights
 {
-    /// <summary>Output channels per block: one 512-bit vector of floats.</summary>
-    internal const int BlockWidth = 16;
+    /// <summary>Output channels per block: the channels of one register block of the kernel.</summary>
+    internal const int BlockWidth = 4;
 
     private const int AlignmentFloats = 16;
 
@@ -56,13 +56,13 @@ public sealed unsafe class ConvolutionWeights
     /// <summary>Channel groups.</summary>
     public int Groups { get; }
 
-    /// <summary>Blocks of 16 output channels per group, ⌈(out / groups) / 16⌉.</summary>
+    /// <summary>Blocks of 4 output channels per group, ⌈(out / groups) / 4⌉.</summary>
     internal int BlocksPerGroup { get; }
 
-    /// <summary>The packed weights, 64-byte aligned: per block, <see cref="WeightsPerOutput"/> vectors of 16.</summary>
+    /// <summary>The packed weights, 64-byte aligned: per block, <see cref="WeightsPerOutput"/> runs of 4.</summary>
     internal float* Packed { get; }
 
-    /// <summary>The bias, 16 per block, 64-byte aligned.</summary>
+    /// <summary>The bias, 4 per block.</summary>
     internal float* Bias { get; }
 
     /// <summary>The packed weights of block <paramref name="block"/> of group <paramref name="group"/>.</summary>
