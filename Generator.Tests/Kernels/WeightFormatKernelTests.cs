@@ -123,15 +123,17 @@ public sealed class WeightFormatKernelTests
                 {
                     for (int quarter = 0; quarter < 4; quarter++)
                     {
+                        // bfloat16 pairs inputs 0–1 and 2–3 in double steps (low halves, then high); input 4, the last of an odd K, is alone.
+                        int bfloat16Part = k == 4 ? StepPart.Whole : k % 2 == 0 ? StepPart.Low : StepPart.High;
                         Vector128<float> loaded = format == WeightFormat.Int8
-                            ? Int8Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * Int8Weights.StepBytes), quarter)
-                            : BFloat16Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * BFloat16Weights.StepBytes), quarter);
+                            ? Int8Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * Int8Weights.StepBytes), quarter, StepPart.Whole)
+                            : BFloat16Weights.Load128(packed.PackedPanels + (((panel * 5) + (k & ~1)) * BFloat16Weights.StepBytes), quarter, bfloat16Part);
                         for (int lane = 0; lane < 4; lane++)
                         {
                             int output = (panel * 16) + (quarter * 4) + lane;
                             float scalar = output >= 30 ? 0f
-                                : format == WeightFormat.Int8 ? Int8Weights.LoadScalar(packed.Column<Int8Weights>(output), k)
-                                : BFloat16Weights.LoadScalar(packed.Column<BFloat16Weights>(output), k);
+                                : format == WeightFormat.Int8 ? Int8Weights.LoadScalar(packed.PackedPanels + (panel * 5 * Int8Weights.StepBytes), output % 16, k, 5)
+                                : BFloat16Weights.LoadScalar(packed.PackedPanels + (panel * 5 * BFloat16Weights.StepBytes), output % 16, k, 5);
                             Assert.Equal(KernelPaths.Bits(scalar), KernelPaths.Bits(loaded.GetElement(lane)));
                         }
                     }
