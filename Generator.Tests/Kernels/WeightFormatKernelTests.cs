@@ -68,6 +68,48 @@ public sealed class WeightFormatKernelTests
     }
 
     [Theory]
+    [InlineData("BFloat16", 1, 16)]
+    [InlineData("BFloat16", 3, 7)]
+    [InlineData("BFloat16", 31, 33)]
+    [InlineData("BFloat16", 64, 17)]
+    [InlineData("BFloat16", 97, 257)]
+    [InlineData("Int8", 31, 33)]
+    public void Infinite_and_NaN_inputs_give_the_reference_bits_with_an_odd_K_too(string format, int inputs, int outputs)
+    {
+        // bfloat16 takes inputs in pairs, each with its own FMA, and the last input of an odd K alone: a zero weight
+        // multiplied into the sum for an input that is not there (0 × ∞, or NaN) would turn a sum into NaN here.
+        var random = new Random((inputs * 7) + outputs);
+        var (weight, bias) = KernelPaths.RandomLayer(random, inputs, outputs);
+        // Output 0 has zero weights for the first and last inputs, so 0 × ∞ makes NaN in its canonical sum too.
+        weight[0] = 0f;
+        weight[inputs - 1] = 0f;
+        WeightFormat stored = Enum.Parse<WeightFormat>(format);
+        DenseWeights packed = DenseWeights.Pack(weight, bias, inputs, outputs, stored);
+        FormatForward forward = Forward(stored, inputs, outputs, "Identity");
+        foreach (int rows in new[] { 1, 2, 3, 8, 9, 17 })
+        {
+            float[] x = KernelPaths.RandomValues(random, rows * inputs, 3f);
+            for (int r = 0; r < rows; r++)
+            {
+                // Each row's first input is the one a kernel reading past the row before it would meet.
+                x[r * inputs] = (r % 3) switch { 0 => float.PositiveInfinity, 1 => float.NegativeInfinity, _ => float.NaN };
+                if (r % 2 == 1)
+                {
+                    x[(r * inputs) + inputs - 1] = float.PositiveInfinity;
+                }
+            }
+
+            float[] expected = Reference(stored, weight, bias, x, rows, inputs, outputs, v => v);
+            foreach (KernelPath path in KernelPaths.Available)
+            {
+                var y = new float[rows * outputs];
+                forward(path, x, y, rows, packed);
+                KernelPaths.AssertBitIdentical(expected, y, $"{format} {inputs}→{outputs} with ±∞ and NaN inputs, {rows} rows, {path}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("BFloat16")]
     [InlineData("Int8")]
     public void Softmax_heads_equal_the_dense_layer_then_the_softmax(string format)

@@ -81,6 +81,16 @@ public static partial class DenseKernel
         where TActivation : struct, IActivation
     {
         int panel = first;
+        if (TFormat.PairsInputs)
+        {
+            // A pair is two FMAs in a row on each accumulator: with 4 panels, FMA latency (4 chains, 4 cycles) would
+            // bound the loop as tightly as its instructions do; 8 chains leave the instructions as the only bound.
+            for (; panel + (2 * KernelTuning.SingleRowPanels) <= end; panel += 2 * KernelTuning.SingleRowPanels)
+            {
+                SingleRow512<TFormat, TShape, TActivation, Block8>(x, y, weights, bias, panel);
+            }
+        }
+
         for (; panel + KernelTuning.SingleRowPanels <= end; panel += KernelTuning.SingleRowPanels)
         {
             SingleRow512<TFormat, TShape, TActivation, Block4>(x, y, weights, bias, panel);
@@ -602,7 +612,7 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// One row × <typeparamref name="TPanels"/> panels (up to 4): the matrix–vector product. Each weight is used once,
+    /// One row × <typeparamref name="TPanels"/> panels (up to 8; 8 only for a format that pairs inputs): the matrix–vector product. Each weight is used once,
     /// so it goes straight from memory into the FMA; the independent accumulators hide the FMA latency
     /// while the panels stream from cache.
     /// </summary>
@@ -618,6 +628,7 @@ public static partial class DenseKernel
         int step = TFormat.StepBytes;
         long panelStride = (long)k * step;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
@@ -630,6 +641,10 @@ public static partial class DenseKernel
             if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (1 * panelStride), part), a1); }
             if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (2 * panelStride), part), a2); }
             if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (3 * panelStride), part), a3); }
+            if (panels > 4) { a4 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (4 * panelStride), part), a4); }
+            if (panels > 5) { a5 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (5 * panelStride), part), a5); }
+            if (panels > 6) { a6 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (6 * panelStride), part), a6); }
+            if (panels > 7) { a7 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (7 * panelStride), part), a7); }
             if (part == StepPart.Low)
             {
                 // A format that pairs inputs: the double step's second input, from the same bytes, FMAs after the first's.
@@ -638,6 +653,10 @@ public static partial class DenseKernel
                 if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (1 * panelStride), StepPart.High), a1); }
                 if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (2 * panelStride), StepPart.High), a2); }
                 if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (3 * panelStride), StepPart.High), a3); }
+                if (panels > 4) { a4 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (4 * panelStride), StepPart.High), a4); }
+                if (panels > 5) { a5 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (5 * panelStride), StepPart.High), a5); }
+                if (panels > 6) { a6 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (6 * panelStride), StepPart.High), a6); }
+                if (panels > 7) { a7 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (7 * panelStride), StepPart.High), a7); }
             }
         }
 
@@ -653,5 +672,9 @@ public static partial class DenseKernel
         if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a1, bias, y, panel + 1); }
         if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a2, bias, y, panel + 2); }
         if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a3, bias, y, panel + 3); }
+        if (panels > 4) { TFormat.Finish512<TShape, TActivation>(a4, bias, y, panel + 4); }
+        if (panels > 5) { TFormat.Finish512<TShape, TActivation>(a5, bias, y, panel + 5); }
+        if (panels > 6) { TFormat.Finish512<TShape, TActivation>(a6, bias, y, panel + 6); }
+        if (panels > 7) { TFormat.Finish512<TShape, TActivation>(a7, bias, y, panel + 7); }
     }
 }
