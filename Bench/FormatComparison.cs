@@ -46,13 +46,16 @@ internal static class FormatComparison
                 () => float32.Forward(input, output), () => bfloat16.Forward(input, output), () => int8.Forward(input, output));
         }
 
-        Layer<Mnist128x64>("dense 128→64, 1 row (all in L1)", rounds);
-        Layer<Mnist784x128>("dense 784→128, 1 row (float32 in L2)", rounds);
-        Layer<Square1024>("dense 1024→1024, 1 row (float32 in L3)", rounds);
+        Layer<Mnist128x64>("dense 128→64, 1 row (all in L1)", rounds, 1);
+        Layer<Mnist784x128>("dense 784→128, 1 row (float32 in L2)", rounds, 1);
+        Layer<Square1024>("dense 1024→1024, 1 row (float32 in L3)", rounds, 1);
+        Layer<Mnist784x128>("dense 784→128, 8 rows", rounds, 8);
+        Layer<Mnist784x128>("dense 784→128, 64 rows", rounds, 64);
+        Layer<Mnist128x64>("dense 128→64, 64 rows", rounds, 64);
         Widening.Run(rounds);
     }
 
-    private static void Layer<TShape>(string name, int rounds)
+    private static void Layer<TShape>(string name, int rounds, int rows)
         where TShape : struct, IDenseShape
     {
         var random = new Random(3);
@@ -66,13 +69,13 @@ internal static class FormatComparison
         DenseWeights float32 = DenseWeights.Pack(weight, bias, TShape.Inputs, TShape.Outputs);
         DenseWeights bfloat16 = DenseWeights.Pack(weight, bias, TShape.Inputs, TShape.Outputs, WeightFormat.BFloat16);
         DenseWeights int8 = DenseWeights.Pack(weight, bias, TShape.Inputs, TShape.Outputs, WeightFormat.Int8);
-        float[] x = GC.AllocateArray<float>(TShape.Inputs, pinned: true);
-        float[] y = GC.AllocateArray<float>(TShape.Outputs, pinned: true);
+        float[] x = GC.AllocateArray<float>(rows * TShape.Inputs, pinned: true);
+        float[] y = GC.AllocateArray<float>(rows * TShape.Outputs, pinned: true);
         Model.FillInputs(x);
         Report(name, rounds,
-            () => DenseKernel.Forward<TShape, ReLUActivation>(x, y, 1, float32),
-            () => DenseKernel.ForwardBFloat16<TShape, ReLUActivation>(x, y, 1, bfloat16),
-            () => DenseKernel.ForwardInt8<TShape, ReLUActivation>(x, y, 1, int8));
+            () => DenseKernel.Forward<TShape, ReLUActivation>(x, y, rows, float32),
+            () => DenseKernel.ForwardBFloat16<TShape, ReLUActivation>(x, y, rows, bfloat16),
+            () => DenseKernel.ForwardInt8<TShape, ReLUActivation>(x, y, rows, int8));
     }
 
     private static void Report(string name, int rounds, Action float32, Action bfloat16, Action int8)

@@ -207,16 +207,22 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// True for a narrow format (bfloat16, int8) whose column block, widened to float32, stays small enough to stay in
-    /// cache beside the rows (<see cref="KernelTuning.WidenedBlockBytes"/>): a JIT-time constant. Widening is a shuffle and a shift or a
-    /// conversion per 16 weights on the ports the FMAs use; once per block of columns it is shared by every 8-row block
-    /// of a tile instead of repeated for each.
+    /// True for a narrow format (int8) whose column block, widened to float32, stays small enough to stay in
+    /// cache beside the rows (<see cref="KernelTuning.WidenedBlockBytes"/>): a JIT-time constant. Widening int8 is a
+    /// sign-extension and a conversion per 16 weights on the ports the FMAs use; once per block of columns it is shared
+    /// by every 8-row block of a tile instead of repeated for each.
     /// </summary>
+    /// <remarks>
+    /// Not for bfloat16 in pairs, whose widening is one instruction per 16 weights: MNIST's batch 64 (blocks of 32 rows)
+    /// took 0.80× float32's speed widened into the scratch (storing 64 bytes per 16 weights and reading them back costs
+    /// more than it saves) and 0.88–0.89× widened in the 8-row blocks, 1 instruction per 8 FMAs (best of 400
+    /// alternating bursts, load average 25–38).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool WidensColumnBlocks<TFormat, TShape>()
         where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
-        => TFormat.ElementBytes < sizeof(float) && WidenedBlockBytes<TShape>() <= KernelTuning.WidenedBlockBytes;
+        => TFormat.ElementBytes < sizeof(float) && !TFormat.PairsInputs && WidenedBlockBytes<TShape>() <= KernelTuning.WidenedBlockBytes;
 
     /// <summary>Bytes of one widened column block: <see cref="KernelTuning.PanelBlock512"/> panels of K float32 steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,8 +5,8 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// A narrow format's panels widened once to float32 (each weight exactly the float32 its <c>Load512</c> gives), read
-/// as float32 is, and finished with the narrow format's own epilogue (<typeparamref name="TNarrow"/>: int8's scales,
-/// or bfloat16's bias alone). The AVX-512 kernel widens a column block into such a scratch when several 8-row blocks
+/// as float32 is, and finished with the narrow format's own epilogue (<typeparamref name="TNarrow"/>: int8's scales
+/// and bias; bfloat16, whose pairs widen in one instruction, is read directly instead). The AVX-512 kernel widens a column block into such a scratch when several 8-row blocks
 /// will read it, so the widening work is done once per block of columns rather than once per 8 rows. Same values,
 /// same FMAs in the same order, same epilogue: same bits.
 /// </summary>
