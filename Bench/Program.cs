@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--conv-layers [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -79,6 +79,13 @@ public static class Program
         if (convLayers >= 0)
         {
             ConvolutionLayers.Run(convLayers + 1 < args.Length && int.TryParse(args[convLayers + 1], out int layerRounds) ? layerRounds : 200);
+            return 0;
+        }
+
+        int formatAb = Array.IndexOf(args, "--format-ab");
+        if (formatAb >= 0)
+        {
+            FormatComparison.Run(formatAb + 1 < args.Length && int.TryParse(args[formatAb + 1], out int formatRounds) ? formatRounds : 200);
             return 0;
         }
 

@@ -68,6 +68,48 @@ public sealed class WeightFormatKernelTests
     }
 
     [Theory]
+    [InlineData("BFloat16", 1, 16)]
+    [InlineData("BFloat16", 3, 7)]
+    [InlineData("BFloat16", 31, 33)]
+    [InlineData("BFloat16", 64, 17)]
+    [InlineData("BFloat16", 97, 257)]
+    [InlineData("Int8", 31, 33)]
+    public void Infinite_and_NaN_inputs_give_the_reference_bits_with_an_odd_K_too(string format, int inputs, int outputs)
+    {
+        // bfloat16 takes inputs in pairs, each with its own FMA, and the last input of an odd K alone: a zero weight
+        // multiplied into the sum for an input that is not there (0 × ∞, or NaN) would turn a sum into NaN here.
+        var random = new Random((inputs * 7) + outputs);
+        var (weight, bias) = KernelPaths.RandomLayer(random, inputs, outputs);
+        // Output 0 has zero weights for the first and last inputs, so 0 × ∞ makes NaN in its canonical sum too.
+        weight[0] = 0f;
+        weight[inputs - 1] = 0f;
+        WeightFormat stored = Enum.Parse<WeightFormat>(format);
+        DenseWeights packed = DenseWeights.Pack(weight, bias, inputs, outputs, stored);
+        FormatForward forward = Forward(stored, inputs, outputs, "Identity");
+        foreach (int rows in new[] { 1, 2, 3, 8, 9, 17 })
+        {
+            float[] x = KernelPaths.RandomValues(random, rows * inputs, 3f);
+            for (int r = 0; r < rows; r++)
+            {
+                // Each row's first input is the one a kernel reading past the row before it would meet.
+                x[r * inputs] = (r % 3) switch { 0 => float.PositiveInfinity, 1 => float.NegativeInfinity, _ => float.NaN };
+                if (r % 2 == 1)
+                {
+                    x[(r * inputs) + inputs - 1] = float.PositiveInfinity;
+                }
+            }
+
+            float[] expected = Reference(stored, weight, bias, x, rows, inputs, outputs, v => v);
+            foreach (KernelPath path in KernelPaths.Available)
+            {
+                var y = new float[rows * outputs];
+                forward(path, x, y, rows, packed);
+                KernelPaths.AssertBitIdentical(expected, y, $"{format} {inputs}→{outputs} with ±∞ and NaN inputs, {rows} rows, {path}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("BFloat16")]
     [InlineData("Int8")]
     public void Softmax_heads_equal_the_dense_layer_then_the_softmax(string format)
@@ -123,15 +165,17 @@ public sealed class WeightFormatKernelTests
                 {
                     for (int quarter = 0; quarter < 4; quarter++)
                     {
+                        // bfloat16 pairs inputs 0–1 and 2–3 in double steps (low halves, then high); input 4, the last of an odd K, is alone.
+                        int bfloat16Part = k == 4 ? StepPart.Whole : k % 2 == 0 ? StepPart.Low : StepPart.High;
                         Vector128<float> loaded = format == WeightFormat.Int8
-                            ? Int8Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * Int8Weights.StepBytes), quarter)
-                            : BFloat16Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * BFloat16Weights.StepBytes), quarter);
+                            ? Int8Weights.Load128(packed.PackedPanels + (((panel * 5) + k) * Int8Weights.StepBytes), quarter, StepPart.Whole)
+                            : BFloat16Weights.Load128(packed.PackedPanels + (((panel * 5) + (k & ~1)) * BFloat16Weights.StepBytes), quarter, bfloat16Part);
                         for (int lane = 0; lane < 4; lane++)
                         {
                             int output = (panel * 16) + (quarter * 4) + lane;
                             float scalar = output >= 30 ? 0f
-                                : format == WeightFormat.Int8 ? Int8Weights.LoadScalar(packed.Column<Int8Weights>(output), k)
-                                : BFloat16Weights.LoadScalar(packed.Column<BFloat16Weights>(output), k);
+                                : format == WeightFormat.Int8 ? Int8Weights.LoadScalar(packed.PackedPanels + (panel * 5 * Int8Weights.StepBytes), output % 16, k, 5)
+                                : BFloat16Weights.LoadScalar(packed.PackedPanels + (panel * 5 * BFloat16Weights.StepBytes), output % 16, k, 5);
                             Assert.Equal(KernelPaths.Bits(scalar), KernelPaths.Bits(loaded.GetElement(lane)));
                         }
                     }

@@ -209,20 +209,22 @@ public static partial class DenseKernel
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
             if (Sse.IsSupported && rows == KernelTuning.RowBlock128)
             {
                 Sse.Prefetch1(ahead);
-                ahead += KernelTuning.RowBlock128;
+                ahead += KernelTuning.RowBlock128 * perIteration;
             }
 
             // Loads as statements, not as arms of a conditional expression (see the AVX-512 block).
-            Vector128<float> w0 = TFormat.Load128(w, q);
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
+            Vector128<float> w0 = TFormat.Load128(w, q, part);
             Vector128<float> w1 = default, w2 = default, w3 = default;
-            if (quarters > 1) { w1 = TFormat.Load128(w, q + 1); }
-            if (quarters > 2) { w2 = TFormat.Load128(w, q + 2); }
-            if (quarters > 3) { w3 = TFormat.Load128(w, q + 3); }
+            if (quarters > 1) { w1 = TFormat.Load128(w, q + 1, part); }
+            if (quarters > 2) { w2 = TFormat.Load128(w, q + 2, part); }
+            if (quarters > 3) { w3 = TFormat.Load128(w, q + 3, part); }
 
             Vector128<float> x0 = Vector128.Create(xk[0]);
             a00 = Vector128.FusedMultiplyAdd(x0, w0, a00);
@@ -274,6 +276,66 @@ public static partial class DenseKernel
                 if (quarters > 2) { a52 = Vector128.FusedMultiplyAdd(x5, w2, a52); }
                 if (quarters > 3) { a53 = Vector128.FusedMultiplyAdd(x5, w3, a53); }
             }
+
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the double step's second input (see the AVX-512 block).
+                w0 = TFormat.Load128(w, q, StepPart.High);
+                if (quarters > 1) { w1 = TFormat.Load128(w, q + 1, StepPart.High); }
+                if (quarters > 2) { w2 = TFormat.Load128(w, q + 2, StepPart.High); }
+                if (quarters > 3) { w3 = TFormat.Load128(w, q + 3, StepPart.High); }
+
+                Vector128<float> second0 = Vector128.Create(xk[1]);
+                a00 = Vector128.FusedMultiplyAdd(second0, w0, a00);
+                if (quarters > 1) { a01 = Vector128.FusedMultiplyAdd(second0, w1, a01); }
+                if (quarters > 2) { a02 = Vector128.FusedMultiplyAdd(second0, w2, a02); }
+                if (quarters > 3) { a03 = Vector128.FusedMultiplyAdd(second0, w3, a03); }
+
+                if (rows > 1)
+                {
+                    Vector128<float> second1 = Vector128.Create(xk[k + 1]);
+                    a10 = Vector128.FusedMultiplyAdd(second1, w0, a10);
+                    if (quarters > 1) { a11 = Vector128.FusedMultiplyAdd(second1, w1, a11); }
+                    if (quarters > 2) { a12 = Vector128.FusedMultiplyAdd(second1, w2, a12); }
+                    if (quarters > 3) { a13 = Vector128.FusedMultiplyAdd(second1, w3, a13); }
+                }
+
+                if (rows > 2)
+                {
+                    Vector128<float> second2 = Vector128.Create(xk[2 * k + 1]);
+                    a20 = Vector128.FusedMultiplyAdd(second2, w0, a20);
+                    if (quarters > 1) { a21 = Vector128.FusedMultiplyAdd(second2, w1, a21); }
+                    if (quarters > 2) { a22 = Vector128.FusedMultiplyAdd(second2, w2, a22); }
+                    if (quarters > 3) { a23 = Vector128.FusedMultiplyAdd(second2, w3, a23); }
+                }
+
+                if (rows > 3)
+                {
+                    Vector128<float> second3 = Vector128.Create(xk[3 * k + 1]);
+                    a30 = Vector128.FusedMultiplyAdd(second3, w0, a30);
+                    if (quarters > 1) { a31 = Vector128.FusedMultiplyAdd(second3, w1, a31); }
+                    if (quarters > 2) { a32 = Vector128.FusedMultiplyAdd(second3, w2, a32); }
+                    if (quarters > 3) { a33 = Vector128.FusedMultiplyAdd(second3, w3, a33); }
+                }
+
+                if (rows > 4)
+                {
+                    Vector128<float> second4 = Vector128.Create(xk[4 * k + 1]);
+                    a40 = Vector128.FusedMultiplyAdd(second4, w0, a40);
+                    if (quarters > 1) { a41 = Vector128.FusedMultiplyAdd(second4, w1, a41); }
+                    if (quarters > 2) { a42 = Vector128.FusedMultiplyAdd(second4, w2, a42); }
+                    if (quarters > 3) { a43 = Vector128.FusedMultiplyAdd(second4, w3, a43); }
+                }
+
+                if (rows > 5)
+                {
+                    Vector128<float> second5 = Vector128.Create(xk[5 * k + 1]);
+                    a50 = Vector128.FusedMultiplyAdd(second5, w0, a50);
+                    if (quarters > 1) { a51 = Vector128.FusedMultiplyAdd(second5, w1, a51); }
+                    if (quarters > 2) { a52 = Vector128.FusedMultiplyAdd(second5, w2, a52); }
+                    if (quarters > 3) { a53 = Vector128.FusedMultiplyAdd(second5, w3, a53); }
+                }
+            }
         }
 
         FinishRow128<TFormat, TShape, TActivation, TFirstQuarter, TQuarters>(a00, a01, a02, a03, bias, y, panel);
@@ -324,38 +386,76 @@ public static partial class DenseKernel
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
             Vector128<float> xb = Vector128.Create(xk[0]);
-            a00 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 0), a00);
-            a01 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 1), a01);
-            a02 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 2), a02);
-            a03 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 3), a03);
+            a00 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 0, part), a00);
+            a01 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 1, part), a01);
+            a02 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 2, part), a02);
+            a03 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w, 3, part), a03);
             if (panels > 1)
             {
                 byte* w1 = w + (1 * panelStride);
-                a10 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 0), a10);
-                a11 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 1), a11);
-                a12 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 2), a12);
-                a13 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 3), a13);
+                a10 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 0, part), a10);
+                a11 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 1, part), a11);
+                a12 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 2, part), a12);
+                a13 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w1, 3, part), a13);
             }
 
             if (panels > 2)
             {
                 byte* w2 = w + (2 * panelStride);
-                a20 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 0), a20);
-                a21 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 1), a21);
-                a22 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 2), a22);
-                a23 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 3), a23);
+                a20 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 0, part), a20);
+                a21 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 1, part), a21);
+                a22 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 2, part), a22);
+                a23 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w2, 3, part), a23);
             }
 
             if (panels > 3)
             {
                 byte* w3 = w + (3 * panelStride);
-                a30 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 0), a30);
-                a31 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 1), a31);
-                a32 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 2), a32);
-                a33 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 3), a33);
+                a30 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 0, part), a30);
+                a31 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 1, part), a31);
+                a32 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 2, part), a32);
+                a33 = Vector128.FusedMultiplyAdd(xb, TFormat.Load128(w3, 3, part), a33);
+            }
+
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the double step's second input, from the same bytes, FMAs after the first's.
+                Vector128<float> xb1 = Vector128.Create(xk[1]);
+                a00 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(w, 0, StepPart.High), a00);
+                a01 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(w, 1, StepPart.High), a01);
+                a02 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(w, 2, StepPart.High), a02);
+                a03 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(w, 3, StepPart.High), a03);
+                if (panels > 1)
+                {
+                    byte* h1 = w + (1 * panelStride);
+                    a10 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h1, 0, StepPart.High), a10);
+                    a11 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h1, 1, StepPart.High), a11);
+                    a12 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h1, 2, StepPart.High), a12);
+                    a13 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h1, 3, StepPart.High), a13);
+                }
+
+                if (panels > 2)
+                {
+                    byte* h2 = w + (2 * panelStride);
+                    a20 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h2, 0, StepPart.High), a20);
+                    a21 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h2, 1, StepPart.High), a21);
+                    a22 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h2, 2, StepPart.High), a22);
+                    a23 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h2, 3, StepPart.High), a23);
+                }
+
+                if (panels > 3)
+                {
+                    byte* h3 = w + (3 * panelStride);
+                    a30 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h3, 0, StepPart.High), a30);
+                    a31 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h3, 1, StepPart.High), a31);
+                    a32 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h3, 2, StepPart.High), a32);
+                    a33 = Vector128.FusedMultiplyAdd(xb1, TFormat.Load128(h3, 3, StepPart.High), a33);
+                }
             }
         }
 

@@ -206,20 +206,22 @@ public static partial class DenseKernel
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
             if (rows == KernelTuning.RowBlock256)
             {
                 Sse.Prefetch1(ahead);
-                ahead += KernelTuning.RowBlock256;
+                ahead += KernelTuning.RowBlock256 * perIteration;
             }
 
             // Loads as statements, not as arms of a conditional expression (see the AVX-512 block).
-            Vector256<float> w0L = TFormat.Load256(w, 0);
-            Vector256<float> w0H = TFormat.Load256(w, 1);
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
+            Vector256<float> w0L = TFormat.Load256(w, 0, part);
+            Vector256<float> w0H = TFormat.Load256(w, 1, part);
             Vector256<float> w1L = default, w1H = default;
-            if (panels > 1) { w1L = TFormat.Load256(w + (1 * panelStride), 0); }
-            if (panels > 1) { w1H = TFormat.Load256(w + (1 * panelStride), 1); }
+            if (panels > 1) { w1L = TFormat.Load256(w + (1 * panelStride), 0, part); }
+            if (panels > 1) { w1H = TFormat.Load256(w + (1 * panelStride), 1, part); }
 
             Vector256<float> x0 = Vector256.Create(xk[0]);
             a00L = Vector256.FusedMultiplyAdd(x0, w0L, a00L);
@@ -289,6 +291,84 @@ public static partial class DenseKernel
                     a51H = Vector256.FusedMultiplyAdd(x5, w1H, a51H);
                 }
             }
+
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the double step's second input (see the AVX-512 block).
+                w0L = TFormat.Load256(w, 0, StepPart.High);
+                w0H = TFormat.Load256(w, 1, StepPart.High);
+                if (panels > 1) { w1L = TFormat.Load256(w + (1 * panelStride), 0, StepPart.High); }
+                if (panels > 1) { w1H = TFormat.Load256(w + (1 * panelStride), 1, StepPart.High); }
+
+                Vector256<float> second0 = Vector256.Create(xk[1]);
+                a00L = Vector256.FusedMultiplyAdd(second0, w0L, a00L);
+                a00H = Vector256.FusedMultiplyAdd(second0, w0H, a00H);
+                if (panels > 1)
+                {
+                    a01L = Vector256.FusedMultiplyAdd(second0, w1L, a01L);
+                    a01H = Vector256.FusedMultiplyAdd(second0, w1H, a01H);
+                }
+
+                if (rows > 1)
+                {
+                    Vector256<float> second1 = Vector256.Create(xk[k + 1]);
+                    a10L = Vector256.FusedMultiplyAdd(second1, w0L, a10L);
+                    a10H = Vector256.FusedMultiplyAdd(second1, w0H, a10H);
+                    if (panels > 1)
+                    {
+                        a11L = Vector256.FusedMultiplyAdd(second1, w1L, a11L);
+                        a11H = Vector256.FusedMultiplyAdd(second1, w1H, a11H);
+                    }
+                }
+
+                if (rows > 2)
+                {
+                    Vector256<float> second2 = Vector256.Create(xk[2 * k + 1]);
+                    a20L = Vector256.FusedMultiplyAdd(second2, w0L, a20L);
+                    a20H = Vector256.FusedMultiplyAdd(second2, w0H, a20H);
+                    if (panels > 1)
+                    {
+                        a21L = Vector256.FusedMultiplyAdd(second2, w1L, a21L);
+                        a21H = Vector256.FusedMultiplyAdd(second2, w1H, a21H);
+                    }
+                }
+
+                if (rows > 3)
+                {
+                    Vector256<float> second3 = Vector256.Create(xk[3 * k + 1]);
+                    a30L = Vector256.FusedMultiplyAdd(second3, w0L, a30L);
+                    a30H = Vector256.FusedMultiplyAdd(second3, w0H, a30H);
+                    if (panels > 1)
+                    {
+                        a31L = Vector256.FusedMultiplyAdd(second3, w1L, a31L);
+                        a31H = Vector256.FusedMultiplyAdd(second3, w1H, a31H);
+                    }
+                }
+
+                if (rows > 4)
+                {
+                    Vector256<float> second4 = Vector256.Create(xk[4 * k + 1]);
+                    a40L = Vector256.FusedMultiplyAdd(second4, w0L, a40L);
+                    a40H = Vector256.FusedMultiplyAdd(second4, w0H, a40H);
+                    if (panels > 1)
+                    {
+                        a41L = Vector256.FusedMultiplyAdd(second4, w1L, a41L);
+                        a41H = Vector256.FusedMultiplyAdd(second4, w1H, a41H);
+                    }
+                }
+
+                if (rows > 5)
+                {
+                    Vector256<float> second5 = Vector256.Create(xk[5 * k + 1]);
+                    a50L = Vector256.FusedMultiplyAdd(second5, w0L, a50L);
+                    a50H = Vector256.FusedMultiplyAdd(second5, w0H, a50H);
+                    if (panels > 1)
+                    {
+                        a51L = Vector256.FusedMultiplyAdd(second5, w1L, a51L);
+                        a51H = Vector256.FusedMultiplyAdd(second5, w1H, a51H);
+                    }
+                }
+            }
         }
 
         TFormat.Finish256<TShape, TActivation>(a00L, a00H, bias, y, panel);
@@ -346,25 +426,49 @@ public static partial class DenseKernel
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
             Vector256<float> xb = Vector256.Create(xk[0]);
-            a0L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w, 0), a0L);
-            a0H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w, 1), a0H);
+            a0L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w, 0, part), a0L);
+            a0H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w, 1, part), a0H);
             if (panels > 1)
             {
-                a1L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (1 * panelStride), 0), a1L);
-                a1H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (1 * panelStride), 1), a1H);
+                a1L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (1 * panelStride), 0, part), a1L);
+                a1H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (1 * panelStride), 1, part), a1H);
             }
             if (panels > 2)
             {
-                a2L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (2 * panelStride), 0), a2L);
-                a2H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (2 * panelStride), 1), a2H);
+                a2L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (2 * panelStride), 0, part), a2L);
+                a2H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (2 * panelStride), 1, part), a2H);
             }
             if (panels > 3)
             {
-                a3L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (3 * panelStride), 0), a3L);
-                a3H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (3 * panelStride), 1), a3H);
+                a3L = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (3 * panelStride), 0, part), a3L);
+                a3H = Vector256.FusedMultiplyAdd(xb, TFormat.Load256(w + (3 * panelStride), 1, part), a3H);
+            }
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the double step's second input, from the same bytes, FMAs after the first's.
+                Vector256<float> xb1 = Vector256.Create(xk[1]);
+                a0L = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w, 0, StepPart.High), a0L);
+                a0H = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w, 1, StepPart.High), a0H);
+                if (panels > 1)
+                {
+                    a1L = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (1 * panelStride), 0, StepPart.High), a1L);
+                    a1H = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (1 * panelStride), 1, StepPart.High), a1H);
+                }
+                if (panels > 2)
+                {
+                    a2L = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (2 * panelStride), 0, StepPart.High), a2L);
+                    a2H = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (2 * panelStride), 1, StepPart.High), a2H);
+                }
+                if (panels > 3)
+                {
+                    a3L = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (3 * panelStride), 0, StepPart.High), a3L);
+                    a3H = Vector256.FusedMultiplyAdd(xb1, TFormat.Load256(w + (3 * panelStride), 1, StepPart.High), a3H);
+                }
             }
         }
 

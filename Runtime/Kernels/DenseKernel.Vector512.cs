@@ -81,6 +81,16 @@ public static partial class DenseKernel
         where TActivation : struct, IActivation
     {
         int panel = first;
+        if (TFormat.PairsInputs)
+        {
+            // A pair is two FMAs in a row on each accumulator: with 4 panels, FMA latency (4 chains, 4 cycles) would
+            // bound the loop as tightly as its instructions do; 8 chains leave the instructions as the only bound.
+            for (; panel + (2 * KernelTuning.SingleRowPanels) <= end; panel += 2 * KernelTuning.SingleRowPanels)
+            {
+                SingleRow512<TFormat, TShape, TActivation, Block8>(x, y, weights, bias, panel);
+            }
+        }
+
         for (; panel + KernelTuning.SingleRowPanels <= end; panel += KernelTuning.SingleRowPanels)
         {
             SingleRow512<TFormat, TShape, TActivation, Block4>(x, y, weights, bias, panel);
@@ -197,16 +207,22 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// True for a narrow format (bfloat16, int8) whose column block, widened to float32, stays small enough to stay in
-    /// cache beside the rows (<see cref="KernelTuning.WidenedBlockBytes"/>): a JIT-time constant. Widening is a shuffle and a shift or a
-    /// conversion per 16 weights on the ports the FMAs use; once per block of columns it is shared by every 8-row block
-    /// of a tile instead of repeated for each.
+    /// True for a narrow format (int8) whose column block, widened to float32, stays small enough to stay in
+    /// cache beside the rows (<see cref="KernelTuning.WidenedBlockBytes"/>): a JIT-time constant. Widening int8 is a
+    /// sign-extension and a conversion per 16 weights on the ports the FMAs use; once per block of columns it is shared
+    /// by every 8-row block of a tile instead of repeated for each.
     /// </summary>
+    /// <remarks>
+    /// Not for bfloat16 in pairs, whose widening is one instruction per 16 weights: MNIST's batch 64 (blocks of 32 rows)
+    /// took 0.80× float32's speed widened into the scratch (storing 64 bytes per 16 weights and reading them back costs
+    /// more than it saves) and 0.88–0.89× widened in the 8-row blocks, 1 instruction per 8 FMAs (best of 400
+    /// alternating bursts, load average 25–38).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool WidensColumnBlocks<TFormat, TShape>()
         where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
-        => TFormat.ElementBytes < sizeof(float) && WidenedBlockBytes<TShape>() <= KernelTuning.WidenedBlockBytes;
+        => TFormat.ElementBytes < sizeof(float) && !TFormat.PairsInputs && WidenedBlockBytes<TShape>() <= KernelTuning.WidenedBlockBytes;
 
     /// <summary>Bytes of one widened column block: <see cref="KernelTuning.PanelBlock512"/> panels of K float32 steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -214,18 +230,29 @@ public static partial class DenseKernel
         where TShape : struct, IDenseShape
         => KernelTuning.PanelBlock512 * TShape.Inputs * DenseWeights.PanelWidth * sizeof(float);
 
-    /// <summary>Widens panels [<paramref name="panel"/>, + <paramref name="count"/>) to float32 at <paramref name="target"/>, panel after panel.</summary>
+    /// <summary>Widens panels [<paramref name="panel"/>, + <paramref name="count"/>) to float32 at <paramref name="target"/>, panel after panel, one float32 step per input.</summary>
     private static unsafe void WidenPanels<TFormat, TShape>(byte* weights, int panel, int count, byte* target)
         where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
     {
-        long steps = (long)count * TShape.Inputs;
-        byte* source = weights + ((long)panel * TShape.Inputs * TFormat.StepBytes);
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        long panelBytes = (long)TShape.Inputs * TFormat.StepBytes;
         float* destination = (float*)target;
-        for (long s = 0; s < steps; s++, source += TFormat.StepBytes, destination += DenseWeights.PanelWidth)
+        for (int p = panel; p < panel + count; p++)
         {
-            Vector512<float> widened = TFormat.Load512(source);
-            widened.StoreAligned(destination);
+            // From each panel's start: the last input of an odd K, taken alone, would leave the source a step too far.
+            byte* source = weights + (p * panelBytes);
+            for (int input = 0; input < TShape.Inputs; input += perIteration, source += perIteration * TFormat.StepBytes)
+            {
+                int part = StepPart.First<TFormat, TShape>(input);
+                TFormat.Load512(source, part).StoreAligned(destination);
+                destination += DenseWeights.PanelWidth;
+                if (part == StepPart.Low)
+                {
+                    TFormat.Load512(source, StepPart.High).StoreAligned(destination);
+                    destination += DenseWeights.PanelWidth;
+                }
+            }
         }
     }
 
@@ -342,21 +369,23 @@ public static partial class DenseKernel
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
             if (rows == KernelTuning.RowBlock512)
             {
                 Sse.Prefetch1(ahead);
-                ahead += KernelTuning.RowBlock512;
+                ahead += KernelTuning.RowBlock512 * perIteration;
             }
 
             // Loads as statements, not as arms of a conditional expression: the JIT cannot inline a call there, and
             // the temporaries it would need instead change how the whole block is register-allocated.
-            Vector512<float> w0 = TFormat.Load512(w);
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
+            Vector512<float> w0 = TFormat.Load512(w, part);
             Vector512<float> w1 = default, w2 = default, w3 = default;
-            if (panels > 1) { w1 = TFormat.Load512(w + (1 * panelStride)); }
-            if (panels > 2) { w2 = TFormat.Load512(w + (2 * panelStride)); }
-            if (panels > 3) { w3 = TFormat.Load512(w + (3 * panelStride)); }
+            if (panels > 1) { w1 = TFormat.Load512(w + (1 * panelStride), part); }
+            if (panels > 2) { w2 = TFormat.Load512(w + (2 * panelStride), part); }
+            if (panels > 3) { w3 = TFormat.Load512(w + (3 * panelStride), part); }
 
             Vector512<float> x0 = Vector512.Create(xk[0]);
             a00 = Vector512.FusedMultiplyAdd(x0, w0, a00);
@@ -425,6 +454,85 @@ public static partial class DenseKernel
                 if (panels > 1) { a71 = Vector512.FusedMultiplyAdd(x7, w1, a71); }
                 if (panels > 2) { a72 = Vector512.FusedMultiplyAdd(x7, w2, a72); }
                 if (panels > 3) { a73 = Vector512.FusedMultiplyAdd(x7, w3, a73); }
+            }
+
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the second input of the double step, each accumulator's next FMA in
+                // input order, from the same bytes (only for such a format: elsewhere part is Whole, a constant).
+                w0 = TFormat.Load512(w, StepPart.High);
+                if (panels > 1) { w1 = TFormat.Load512(w + (1 * panelStride), StepPart.High); }
+                if (panels > 2) { w2 = TFormat.Load512(w + (2 * panelStride), StepPart.High); }
+                if (panels > 3) { w3 = TFormat.Load512(w + (3 * panelStride), StepPart.High); }
+
+                Vector512<float> second0 = Vector512.Create(xk[1]);
+                a00 = Vector512.FusedMultiplyAdd(second0, w0, a00);
+                if (panels > 1) { a01 = Vector512.FusedMultiplyAdd(second0, w1, a01); }
+                if (panels > 2) { a02 = Vector512.FusedMultiplyAdd(second0, w2, a02); }
+                if (panels > 3) { a03 = Vector512.FusedMultiplyAdd(second0, w3, a03); }
+
+                if (rows > 1)
+                {
+                    Vector512<float> second1 = Vector512.Create(xk[k + 1]);
+                    a10 = Vector512.FusedMultiplyAdd(second1, w0, a10);
+                    if (panels > 1) { a11 = Vector512.FusedMultiplyAdd(second1, w1, a11); }
+                    if (panels > 2) { a12 = Vector512.FusedMultiplyAdd(second1, w2, a12); }
+                    if (panels > 3) { a13 = Vector512.FusedMultiplyAdd(second1, w3, a13); }
+                }
+
+                if (rows > 2)
+                {
+                    Vector512<float> second2 = Vector512.Create(xk[2 * k + 1]);
+                    a20 = Vector512.FusedMultiplyAdd(second2, w0, a20);
+                    if (panels > 1) { a21 = Vector512.FusedMultiplyAdd(second2, w1, a21); }
+                    if (panels > 2) { a22 = Vector512.FusedMultiplyAdd(second2, w2, a22); }
+                    if (panels > 3) { a23 = Vector512.FusedMultiplyAdd(second2, w3, a23); }
+                }
+
+                if (rows > 3)
+                {
+                    Vector512<float> second3 = Vector512.Create(xk[3 * k + 1]);
+                    a30 = Vector512.FusedMultiplyAdd(second3, w0, a30);
+                    if (panels > 1) { a31 = Vector512.FusedMultiplyAdd(second3, w1, a31); }
+                    if (panels > 2) { a32 = Vector512.FusedMultiplyAdd(second3, w2, a32); }
+                    if (panels > 3) { a33 = Vector512.FusedMultiplyAdd(second3, w3, a33); }
+                }
+
+                if (rows > 4)
+                {
+                    Vector512<float> second4 = Vector512.Create(xk[4 * k + 1]);
+                    a40 = Vector512.FusedMultiplyAdd(second4, w0, a40);
+                    if (panels > 1) { a41 = Vector512.FusedMultiplyAdd(second4, w1, a41); }
+                    if (panels > 2) { a42 = Vector512.FusedMultiplyAdd(second4, w2, a42); }
+                    if (panels > 3) { a43 = Vector512.FusedMultiplyAdd(second4, w3, a43); }
+                }
+
+                if (rows > 5)
+                {
+                    Vector512<float> second5 = Vector512.Create(xk[5 * k + 1]);
+                    a50 = Vector512.FusedMultiplyAdd(second5, w0, a50);
+                    if (panels > 1) { a51 = Vector512.FusedMultiplyAdd(second5, w1, a51); }
+                    if (panels > 2) { a52 = Vector512.FusedMultiplyAdd(second5, w2, a52); }
+                    if (panels > 3) { a53 = Vector512.FusedMultiplyAdd(second5, w3, a53); }
+                }
+
+                if (rows > 6)
+                {
+                    Vector512<float> second6 = Vector512.Create(xk[6 * k + 1]);
+                    a60 = Vector512.FusedMultiplyAdd(second6, w0, a60);
+                    if (panels > 1) { a61 = Vector512.FusedMultiplyAdd(second6, w1, a61); }
+                    if (panels > 2) { a62 = Vector512.FusedMultiplyAdd(second6, w2, a62); }
+                    if (panels > 3) { a63 = Vector512.FusedMultiplyAdd(second6, w3, a63); }
+                }
+
+                if (rows > 7)
+                {
+                    Vector512<float> second7 = Vector512.Create(xk[7 * k + 1]);
+                    a70 = Vector512.FusedMultiplyAdd(second7, w0, a70);
+                    if (panels > 1) { a71 = Vector512.FusedMultiplyAdd(second7, w1, a71); }
+                    if (panels > 2) { a72 = Vector512.FusedMultiplyAdd(second7, w2, a72); }
+                    if (panels > 3) { a73 = Vector512.FusedMultiplyAdd(second7, w3, a73); }
+                }
             }
         }
 
@@ -510,7 +618,7 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// One row × <typeparamref name="TPanels"/> panels (up to 4): the matrix–vector product. Each weight is used once,
+    /// One row × <typeparamref name="TPanels"/> panels (up to 8; 8 only for a format that pairs inputs): the matrix–vector product. Each weight is used once,
     /// so it goes straight from memory into the FMA; the independent accumulators hide the FMA latency
     /// while the panels stream from cache.
     /// </summary>
@@ -526,16 +634,36 @@ public static partial class DenseKernel
         int step = TFormat.StepBytes;
         long panelStride = (long)k * step;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
 
         byte* w = weights + (panel * panelStride);
         float* xEnd = x + k;
-        for (float* xk = x; xk < xEnd; xk++, w += step)
+        int perIteration = StepPart.InputsPerIteration<TFormat>();
+        for (float* xk = x; xk < xEnd; xk += perIteration, w += perIteration * step)
         {
+            int part = StepPart.First<TFormat, TShape>(xk, xEnd);
             Vector512<float> xb = Vector512.Create(xk[0]);
-            a0 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w), a0);
-            if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (1 * panelStride)), a1); }
-            if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (2 * panelStride)), a2); }
-            if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (3 * panelStride)), a3); }
+            a0 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w, part), a0);
+            if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (1 * panelStride), part), a1); }
+            if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (2 * panelStride), part), a2); }
+            if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (3 * panelStride), part), a3); }
+            if (panels > 4) { a4 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (4 * panelStride), part), a4); }
+            if (panels > 5) { a5 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (5 * panelStride), part), a5); }
+            if (panels > 6) { a6 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (6 * panelStride), part), a6); }
+            if (panels > 7) { a7 = Vector512.FusedMultiplyAdd(xb, TFormat.Load512(w + (7 * panelStride), part), a7); }
+            if (part == StepPart.Low)
+            {
+                // A format that pairs inputs: the double step's second input, from the same bytes, FMAs after the first's.
+                Vector512<float> xb1 = Vector512.Create(xk[1]);
+                a0 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w, StepPart.High), a0);
+                if (panels > 1) { a1 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (1 * panelStride), StepPart.High), a1); }
+                if (panels > 2) { a2 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (2 * panelStride), StepPart.High), a2); }
+                if (panels > 3) { a3 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (3 * panelStride), StepPart.High), a3); }
+                if (panels > 4) { a4 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (4 * panelStride), StepPart.High), a4); }
+                if (panels > 5) { a5 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (5 * panelStride), StepPart.High), a5); }
+                if (panels > 6) { a6 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (6 * panelStride), StepPart.High), a6); }
+                if (panels > 7) { a7 = Vector512.FusedMultiplyAdd(xb1, TFormat.Load512(w + (7 * panelStride), StepPart.High), a7); }
+            }
         }
 
         if (typeof(TActivation) == typeof(SoftmaxEpilogue))
@@ -550,5 +678,9 @@ public static partial class DenseKernel
         if (panels > 1) { TFormat.Finish512<TShape, TActivation>(a1, bias, y, panel + 1); }
         if (panels > 2) { TFormat.Finish512<TShape, TActivation>(a2, bias, y, panel + 2); }
         if (panels > 3) { TFormat.Finish512<TShape, TActivation>(a3, bias, y, panel + 3); }
+        if (panels > 4) { TFormat.Finish512<TShape, TActivation>(a4, bias, y, panel + 4); }
+        if (panels > 5) { TFormat.Finish512<TShape, TActivation>(a5, bias, y, panel + 5); }
+        if (panels > 6) { TFormat.Finish512<TShape, TActivation>(a6, bias, y, panel + 6); }
+        if (panels > 7) { TFormat.Finish512<TShape, TActivation>(a7, bias, y, panel + 7); }
     }
 }

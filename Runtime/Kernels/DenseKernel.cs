@@ -95,11 +95,12 @@ public static partial class DenseKernel
                 float* y = y0 + ((long)r * n);
                 for (int o = 0; o < n; o++)
                 {
-                    byte* w = weights.PackedPanels + ((long)(o / DenseWeights.PanelWidth) * k * TFormat.StepBytes) + ((o % DenseWeights.PanelWidth) * TFormat.ElementBytes);
+                    byte* panel = weights.PackedPanels + ((long)(o / DenseWeights.PanelWidth) * k * TFormat.StepBytes);
+                    int lane = o % DenseWeights.PanelWidth;
                     float acc = 0f;
                     for (int i = 0; i < k; i++)
                     {
-                        acc = MathF.FusedMultiplyAdd(x[i], TFormat.LoadScalar(w, i), acc);
+                        acc = MathF.FusedMultiplyAdd(x[i], TFormat.LoadScalar(panel, lane, i, k), acc);
                     }
 
                     y[o] = TFormat.FinishScalar<TShape, TActivation>(acc, weights.Bias, o);

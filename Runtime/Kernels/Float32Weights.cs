@@ -23,20 +23,23 @@ internal readonly unsafe struct Float32Weights : IWeightFormat
     public static int PerOutputFloats => 1;
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load512(byte* step) => Vector512.LoadAligned((float*)step);
+    public static bool PairsInputs => false;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load256(byte* step, int half) => Vector256.LoadAligned((float*)step + (8 * half));
+    public static Vector512<float> Load512(byte* step, int part) => Vector512.LoadAligned((float*)step);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Load128(byte* step, int quarter) => Vector128.LoadAligned((float*)step + (4 * quarter));
+    public static Vector256<float> Load256(byte* step, int half, int part) => Vector256.LoadAligned((float*)step + (8 * half));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float LoadScalar(byte* column, int input) => ((float*)column)[(long)input * DenseWeights.PanelWidth];
+    public static Vector128<float> Load128(byte* step, int quarter, int part) => Vector128.LoadAligned((float*)step + (4 * quarter));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadScalar(byte* panel, int lane, int input, int inputs) => ((float*)panel)[((long)input * DenseWeights.PanelWidth) + lane];
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -30,24 +30,27 @@ internal readonly unsafe struct Int8Weights : IWeightFormat
     public static int PerOutputFloats => 2;
 
     /// <inheritdoc/>
+    public static bool PairsInputs => false;
+
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load512(byte* step)
+    public static Vector512<float> Load512(byte* step, int part)
         => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)step)));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load256(byte* step, int half)
+    public static Vector256<float> Load256(byte* step, int half, int part)
         => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32((sbyte*)step + (8 * half)));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Load128(byte* step, int quarter)
+    public static Vector128<float> Load128(byte* step, int quarter, int part)
         => Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(
             Vector128.CreateScalarUnsafe(*(int*)(step + (4 * quarter))).AsSByte())));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float LoadScalar(byte* column, int input) => ((sbyte*)column)[(long)input * DenseWeights.PanelWidth];
+    public static float LoadScalar(byte* panel, int lane, int input, int inputs) => ((sbyte*)panel)[((long)input * DenseWeights.PanelWidth) + lane];
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

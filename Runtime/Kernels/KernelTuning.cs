@@ -58,7 +58,7 @@ internal static class KernelTuning
     public const int SingleRowPanels = 4;
 
     /// <summary>
-    /// The largest column block a narrow format (bfloat16, int8) widens to float32 for a batch of 16 rows or more,
+    /// The largest column block int8 widens to float32 for a batch of 16 rows or more (bfloat16 pairs widen in one instruction and need no scratch),
     /// so that it stays in L2 beside the rows: 3 panels × K × 64 bytes, up to K = 1024 (192 KB). Wider layers widen
     /// each weight at every use.
     /// </summary>

@@ -5,8 +5,8 @@ namespace StaticNet.Kernels;
 
 /// <summary>
 /// A narrow format's panels widened once to float32 (each weight exactly the float32 its <c>Load512</c> gives), read
-/// as float32 is, and finished with the narrow format's own epilogue (<typeparamref name="TNarrow"/>: int8's scales,
-/// or bfloat16's bias alone). The AVX-512 kernel widens a column block into such a scratch when several 8-row blocks
+/// as float32 is, and finished with the narrow format's own epilogue (<typeparamref name="TNarrow"/>: int8's scales
+/// and bias; bfloat16, whose pairs widen in one instruction, is read directly instead). The AVX-512 kernel widens a column block into such a scratch when several 8-row blocks
 /// will read it, so the widening work is done once per block of columns rather than once per 8 rows. Same values,
 /// same FMAs in the same order, same epilogue: same bits.
 /// </summary>
@@ -23,20 +23,23 @@ internal readonly unsafe struct WidenedWeights<TNarrow> : IWeightFormat
     public static int PerOutputFloats => TNarrow.PerOutputFloats;
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load512(byte* step) => Vector512.LoadAligned((float*)step);
+    public static bool PairsInputs => false;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load256(byte* step, int half) => Vector256.LoadAligned((float*)step + (8 * half));
+    public static Vector512<float> Load512(byte* step, int part) => Vector512.LoadAligned((float*)step);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Load128(byte* step, int quarter) => Vector128.LoadAligned((float*)step + (4 * quarter));
+    public static Vector256<float> Load256(byte* step, int half, int part) => Vector256.LoadAligned((float*)step + (8 * half));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float LoadScalar(byte* column, int input) => ((float*)column)[(long)input * DenseWeights.PanelWidth];
+    public static Vector128<float> Load128(byte* step, int quarter, int part) => Vector128.LoadAligned((float*)step + (4 * quarter));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadScalar(byte* panel, int lane, int input, int inputs) => ((float*)panel)[((long)input * DenseWeights.PanelWidth) + lane];
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
