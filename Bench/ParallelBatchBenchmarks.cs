@@ -1,0 +1,151 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using BenchmarkDotNet.Attributes;
+
+namespace StaticNet.Bench;
+
+/// <summary>
+/// MNIST at batch 1, <c>Forward</c> (one core) against <c>ForwardParallel</c> (its 784→128 layer's outputs shared
+/// between the cores, each core a fixed half of the weights), with float32 and int8 weights: the hot loop of a service
+/// answering one request at a time. Run with <c>--filter '*ParallelBatchBenchmarks*'</c>, or as an A/B in one process
+/// with <c>--parallel-ab</c> (<see cref="ParallelBatchComparison"/>).
+/// </summary>
+[MemoryDiagnoser]
+public class ParallelBatchBenchmarks
+{
+    private readonly float[] _output = new float[MnistNet.OutputSize];
+    private float[] _input = [];
+    private MnistNet? _float32;
+    private MnistNetInt8? _int8;
+
+    /// <summary>The weights' storage format: "float32" or "int8".</summary>
+    [Params("float32", "int8")]
+    public string Format { get; set; } = "float32";
+
+    [Benchmark(Baseline = true)]
+    public void Forward()
+    {
+        if (_int8 is not null)
+        {
+            _int8.Forward(_input, _output);
+        }
+        else
+        {
+            _float32!.Forward(_input, _output);
+        }
+    }
+
+    [Benchmark]
+    public void ForwardParallel()
+    {
+        if (_int8 is not null)
+        {
+            _int8.ForwardParallel(_input, _output);
+        }
+        else
+        {
+            _float32!.ForwardParallel(_input, _output);
+        }
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string path = Model.MnistWeightsPath();
+        var random = new Random(5);
+        _input = new float[MnistNet.InputSize];
+        for (int i = 0; i < _input.Length; i++)
+        {
+            _input[i] = (float)random.NextDouble();
+        }
+
+        _float32 = Format == "float32" ? MnistNet.Load(path) : null;
+        _int8 = Format == "int8" ? MnistNetInt8.Load(path) : null;
+
+        // ForwardParallel must give Forward's bits, or the comparison means nothing.
+        var one = new float[MnistNet.OutputSize];
+        Forward();
+        _output.CopyTo(one, 0);
+        ForwardParallel();
+        for (int i = 0; i < one.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(one[i]) != BitConverter.SingleToInt32Bits(_output[i]))
+            {
+                throw new InvalidOperationException($"{Format}: ForwardParallel's output {i} differs from Forward's.");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// <c>--parallel-ab [rounds]</c>: MNIST batch 1, <c>Forward</c> against <c>ForwardParallel</c>, alternating short bursts of
+/// each in one process and keeping each one's fastest burst (load from other processes only ever slows a burst down, so
+/// it affects both alike); then the process's CPU time over two idle seconds after a burst, which shows whether the
+/// workers stop spinning.
+/// </summary>
+internal static class ParallelBatchComparison
+{
+    public static void Run(int rounds)
+    {
+        Console.WriteLine($"MNIST batch 1, Forward (one core) vs ForwardParallel ({Environment.ProcessorCount} cores), best of {rounds} alternating bursts of ~2 ms");
+        Console.WriteLine("format    Forward µs  ForwardParallel µs  parallel / one core");
+        foreach (string format in new[] { "float32", "int8" })
+        {
+            var benchmark = new ParallelBatchBenchmarks { Format = format };
+            benchmark.Setup();
+            var warm = Stopwatch.StartNew();
+            int calls = 0;
+            while (warm.ElapsedMilliseconds < 300)
+            {
+                benchmark.Forward();
+                benchmark.ForwardParallel();
+                calls++;
+            }
+
+            int burst = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
+            double bestOne = double.MaxValue, bestAll = double.MaxValue;
+            for (int round = 0; round < rounds; round++)
+            {
+                if (round % 2 == 0)
+                {
+                    bestOne = Math.Min(bestOne, Burst(benchmark.Forward, burst));
+                    bestAll = Math.Min(bestAll, Burst(benchmark.ForwardParallel, burst));
+                }
+                else
+                {
+                    bestAll = Math.Min(bestAll, Burst(benchmark.ForwardParallel, burst));
+                    bestOne = Math.Min(bestOne, Burst(benchmark.Forward, burst));
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
+        }
+
+        // Idle: after a burst of parallel calls, the workers spin briefly and then block.
+        var idle = new ParallelBatchBenchmarks { Format = "float32" };
+        idle.Setup();
+        Burst(idle.ForwardParallel, 10_000);
+        using Process process = Process.GetCurrentProcess();
+        process.Refresh();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        Thread.Sleep(2000);
+        process.Refresh();
+        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle after a burst: {cpu.TotalMilliseconds:F1} ms of CPU in {wall.Elapsed.TotalMilliseconds:F0} ms ({cpu / wall.Elapsed:P2})"));
+    }
+
+    /// <summary>Seconds per call over one burst.</summary>
+    private static double Burst(Action call, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            call();
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
+    }
+}
