@@ -121,6 +121,8 @@ internal static class ParallelBatchComparison
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
+            Console.WriteLine($"  single calls, Forward:         {Percentiles(benchmark.Forward)}");
+            Console.WriteLine($"  single calls, ForwardParallel: {Percentiles(benchmark.ForwardParallel)}");
         }
 
         // Idle: after a burst of parallel calls, the workers spin briefly and then block.
@@ -135,6 +137,22 @@ internal static class ParallelBatchComparison
         process.Refresh();
         TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle after a burst: {cpu.TotalMilliseconds:F1} ms of CPU in {wall.Elapsed.TotalMilliseconds:F0} ms ({cpu / wall.Elapsed:P2})"));
+    }
+
+    /// <summary>The 10th, 50th and 90th percentiles of 20,000 calls timed one by one, in µs.</summary>
+    private static string Percentiles(Action call)
+    {
+        var times = new long[20_000];
+        for (int i = 0; i < times.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            call();
+            times[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        Array.Sort(times);
+        double Micro(double p) => times[(int)(p * (times.Length - 1))] * 1e6 / Stopwatch.Frequency;
+        return string.Create(CultureInfo.InvariantCulture, $"p10 {Micro(0.1):F2} µs, p50 {Micro(0.5):F2} µs, p90 {Micro(0.9):F2} µs");
     }
 
     /// <summary>Seconds per call over one burst.</summary>
