@@ -160,29 +160,33 @@ internal static class ParallelColumns
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
-        int panels = weights.Panels;
+        // Shares of whole column blocks, the kernels' own (4 panels at one row, 3 for more rows): each panel's sum is a
+        // chain of K dependent FMAs and a block runs its chains side by side, so a remainder block of 1 panel takes as
+        // long as a full one; a share that ends in one wastes most of a block's time.
+        int group = rows == 1 ? KernelTuning.SingleRowPanels : KernelTuning.PanelBlock512;
+        int groups = (weights.Panels + group - 1) / group;
         return rows switch
         {
-            1 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block1>, x, y, panels, weights),
-            2 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block2>, x, y, panels, weights),
-            3 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block3>, x, y, panels, weights),
-            4 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block4>, x, y, panels, weights),
-            5 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block5>, x, y, panels, weights),
-            6 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block6>, x, y, panels, weights),
-            7 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block7>, x, y, panels, weights),
-            8 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block8>, x, y, panels, weights),
-            9 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block1>, x, y, panels, weights),
-            10 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block2>, x, y, panels, weights),
-            11 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block3>, x, y, panels, weights),
-            12 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block4>, x, y, panels, weights),
-            13 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block5>, x, y, panels, weights),
-            14 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block6>, x, y, panels, weights),
-            15 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block7>, x, y, panels, weights),
+            1 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block1>, x, y, groups, weights),
+            2 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block2>, x, y, groups, weights),
+            3 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block3>, x, y, groups, weights),
+            4 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block4>, x, y, groups, weights),
+            5 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block5>, x, y, groups, weights),
+            6 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block6>, x, y, groups, weights),
+            7 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block7>, x, y, groups, weights),
+            8 => workers.TryRunShares(&Panels<TFormat, TShape, TActivation, Block8>, x, y, groups, weights),
+            9 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block1>, x, y, groups, weights),
+            10 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block2>, x, y, groups, weights),
+            11 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block3>, x, y, groups, weights),
+            12 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block4>, x, y, groups, weights),
+            13 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block5>, x, y, groups, weights),
+            14 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block6>, x, y, groups, weights),
+            15 => workers.TryRunShares(&PanelsOfEightAndMore<TFormat, TShape, TActivation, Block7>, x, y, groups, weights),
             _ => false,
         };
     }
 
-    /// <summary>One fixed share: panels [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of every row.</summary>
+    /// <summary>One fixed share: column blocks [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of every row.</summary>
     private static unsafe void Panels<TFormat, TShape, TActivation, TRows>(float* x, float* y, int first, int count, object state)
         where TFormat : struct, IWeightFormat
         where TShape : struct, IDenseShape
@@ -190,7 +194,8 @@ internal static class ParallelColumns
         where TRows : struct, IBlockConstant
     {
         var weights = (DenseWeights)state;
-        DenseKernel.PanelRange512<TFormat, TShape, TActivation, TRows>(x, y, weights.PackedPanels, weights.Bias, first, first + count);
+        (int start, int end) = PanelsOfGroups(first, count, TRows.Value == 1 ? KernelTuning.SingleRowPanels : KernelTuning.PanelBlock512, weights.Panels);
+        DenseKernel.PanelRange512<TFormat, TShape, TActivation, TRows>(x, y, weights.PackedPanels, weights.Bias, start, end);
     }
 
     /// <summary>One fixed share of 8 + <typeparamref name="TRest"/> rows: the first 8 as one block, then the rest (the share's weights are in L2).</summary>
@@ -201,10 +206,15 @@ internal static class ParallelColumns
         where TRest : struct, IBlockConstant
     {
         var weights = (DenseWeights)state;
-        DenseKernel.PanelRange512<TFormat, TShape, TActivation, Block8>(x, y, weights.PackedPanels, weights.Bias, first, first + count);
+        (int start, int end) = PanelsOfGroups(first, count, KernelTuning.PanelBlock512, weights.Panels);
+        DenseKernel.PanelRange512<TFormat, TShape, TActivation, Block8>(x, y, weights.PackedPanels, weights.Bias, start, end);
         DenseKernel.PanelRange512<TFormat, TShape, TActivation, TRest>(
-            x + ((long)KernelTuning.RowBlock512 * TShape.Inputs), y + ((long)KernelTuning.RowBlock512 * TShape.Outputs), weights.PackedPanels, weights.Bias, first, first + count);
+            x + ((long)KernelTuning.RowBlock512 * TShape.Inputs), y + ((long)KernelTuning.RowBlock512 * TShape.Outputs), weights.PackedPanels, weights.Bias, start, end);
     }
+
+    /// <summary>The panels of groups [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of <paramref name="group"/> panels.</summary>
+    private static (int Start, int End) PanelsOfGroups(int first, int count, int group, int panels)
+        => (first * group, Math.Min(panels, (first + count) * group));
 
     /// <summary>One share: panel groups [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of every row.</summary>
     private static unsafe void Groups<TFormat, TShape, TActivation, TRows>(float* x, float* y, int first, int count, object state)

@@ -46,7 +46,12 @@ internal sealed unsafe class RowWorkers
     // Spins between two reads of the clock in a worker's wait: the clock read costs ~20 ns, a spin a few.
     private const int SpinsPerClockRead = 64;
 
+    // Idle time after which a spinning thread gives its core away between looks (see Work and WaitFinished): several
+    // batch-1 passes, so that a hot loop of calls never sees it.
+    private const int YieldMicroseconds = 20;
+
     private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+    private static readonly long YieldTicks = Stopwatch.Frequency * YieldMicroseconds / 1_000_000;
 
     private readonly Lock _gate = new();
     private readonly Slot[] _slots;
@@ -185,7 +190,10 @@ internal sealed unsafe class RowWorkers
         for (int i = 0; i < helpers; i++)
         {
             Slot slot = _slots[i];
-            if (Interlocked.CompareExchange(ref slot.Open, 0, call) == call)
+            // Plain reads first: a worker that claimed the share owns the line, and a compare-exchange would pull it
+            // away from the worker just before it writes Finished there.
+            if (Volatile.Read(ref slot.Finished) != call && Volatile.Read(ref slot.Open) == call
+                && Interlocked.CompareExchange(ref slot.Open, 0, call) == call)
             {
                 try
                 {
@@ -241,6 +249,7 @@ internal sealed unsafe class RowWorkers
         slot.Wake.Wait(1);
         ready.Signal();
         long idleSince = Stopwatch.GetTimestamp();
+        long lastPosted = 0;
         int spins = 0;
         while (true)
         {
@@ -266,9 +275,37 @@ internal sealed unsafe class RowWorkers
                 continue;
             }
 
-            if (++spins % SpinsPerClockRead != 0 || Stopwatch.GetTimestamp() - idleSince < SpinTicks)
+            if (++spins % SpinsPerClockRead != 0)
             {
                 Thread.SpinWait(1);
+                continue;
+            }
+
+            // Idle is measured from the last share posted, not the last one this worker ran: a worker descheduled for a
+            // while (a busy machine) comes back to find the calls of that time run by their callers, and must stay
+            // awake for the next ones rather than see an idle stretch and block.
+            long posted = Volatile.Read(ref slot.Posted);
+            if (posted != lastPosted)
+            {
+                lastPosted = posted;
+                idleSince = Stopwatch.GetTimestamp();
+            }
+
+            long idle = Stopwatch.GetTimestamp() - idleSince;
+            if (idle < SpinTicks)
+            {
+                if (idle < YieldTicks)
+                {
+                    Thread.SpinWait(1);
+                }
+                else
+                {
+                    // No call for a while: a caller descheduled, perhaps to let this very thread spin on its core (a busy
+                    // machine, more threads than cores). Giving the core away now and then lets it come back; on a core
+                    // of its own this returns at once.
+                    Thread.Yield();
+                }
+
                 continue;
             }
 
@@ -284,6 +321,9 @@ internal sealed unsafe class RowWorkers
             Interlocked.Exchange(ref slot.Asleep, 0);
             // A set that arrives after this reset only makes the next block return at once; Open decides, not the event.
             slot.Wake.Reset();
+            // Woken by a caller: spin again for the calls that follow it. (The share that woke it may be gone already,
+            // run by its caller in the meantime.)
+            idleSince = Stopwatch.GetTimestamp();
         }
     }
 
@@ -296,10 +336,13 @@ internal sealed unsafe class RowWorkers
         /// <summary>The number of the call whose share is posted here and not yet claimed; 0 when none is.</summary>
         public long Open;
 
+        /// <summary>The number of the last call that posted a share here, claimed or not.</summary>
+        public long Posted;
+
         /// <summary>The number of the last call whose share the worker finished.</summary>
         public long Finished;
 
-        /// <summary>1 while the worker is (about to be) blocked on <see cref="Wake"/>.</summary>
+        /// <summary>0 while the worker spins or works, 1 while it is (about to be) blocked on <see cref="Wake"/>, 2 once a caller set it.</summary>
         public int Asleep;
 
         /// <summary>What the worker's share threw, for the caller to rethrow.</summary>
@@ -329,9 +372,12 @@ internal sealed unsafe class RowWorkers
         /// <summary>Opens the share for call <paramref name="call"/>, waking the worker if it sleeps.</summary>
         public void Post(long call)
         {
+            Posted = call;
             // A full fence between writing Open and reading Asleep (see the worker's side in Work).
             Interlocked.Exchange(ref Open, call);
-            if (Volatile.Read(ref Asleep) != 0)
+            // Only the first caller to find the worker asleep sets the event (1 → 2, "being woken"): a worker that takes
+            // long to be scheduled would otherwise have every call in the meantime set it again.
+            if (Volatile.Read(ref Asleep) == 1 && Interlocked.CompareExchange(ref Asleep, 2, 1) == 1)
             {
                 Wake.Set();
             }
@@ -345,10 +391,10 @@ internal sealed unsafe class RowWorkers
         {
             // The worker claimed the share while the caller ran its own, so it is usually about done: spin on the mark,
             // and only if it is descheduled in the middle give the core away between looks.
-            int spins = 0;
+            long start = Stopwatch.GetTimestamp();
             while (Volatile.Read(ref Finished) != call)
             {
-                if (++spins < 1 << 12)
+                if (Stopwatch.GetTimestamp() - start < YieldTicks)
                 {
                     Thread.SpinWait(1);
                 }
