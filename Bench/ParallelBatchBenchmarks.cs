@@ -9,7 +9,7 @@ namespace StaticNet.Bench;
 /// <summary>
 /// MNIST at batch 1, <c>Forward</c> (one core) against <c>ForwardParallel</c> (its 784→128 layer's outputs shared
 /// between the cores, each core a fixed half of the weights), with float32 and int8 weights: the hot loop of a service
-/// answering one request at a time. Run with <c>--filter '*ParallelBatchBenchmarks*'</c>, or as an A/B in one process
+/// answering one request at a time (with <see cref="FreshInput"/>, a new input written before each call). Run with <c>--filter '*ParallelBatchBenchmarks*'</c>, or as an A/B in one process
 /// with <c>--parallel-ab</c> (<see cref="ParallelBatchComparison"/>).
 /// </summary>
 [MemoryDiagnoser]
@@ -20,13 +20,24 @@ public class ParallelBatchBenchmarks
     private MnistNet? _float32;
     private MnistNetInt8? _int8;
 
+    private float[] _samples = [];
+    private int _next;
+
     /// <summary>The weights' storage format: "float32" or "int8".</summary>
     [Params("float32", "int8")]
     public string Format { get; set; } = "float32";
 
+    /// <summary>
+    /// True: each call's input is written just before the call (one of 16 samples copied in), as a service's request
+    /// would be, so the worker has to fetch it from the caller's core; false: the same input every call, in both cores' caches.
+    /// </summary>
+    [Params(false, true)]
+    public bool FreshInput { get; set; }
+
     [Benchmark(Baseline = true)]
     public void Forward()
     {
+        NextInput();
         if (_int8 is not null)
         {
             _int8.Forward(_input, _output);
@@ -40,6 +51,7 @@ public class ParallelBatchBenchmarks
     [Benchmark]
     public void ForwardParallel()
     {
+        NextInput();
         if (_int8 is not null)
         {
             _int8.ForwardParallel(_input, _output);
@@ -56,18 +68,23 @@ public class ParallelBatchBenchmarks
         string path = Model.MnistWeightsPath();
         var random = new Random(5);
         _input = new float[MnistNet.InputSize];
-        for (int i = 0; i < _input.Length; i++)
+        _samples = new float[16 * MnistNet.InputSize];
+        for (int i = 0; i < _samples.Length; i++)
         {
-            _input[i] = (float)random.NextDouble();
+            _samples[i] = (float)random.NextDouble();
         }
+
+        _samples.AsSpan(0, MnistNet.InputSize).CopyTo(_input);
 
         _float32 = Format == "float32" ? MnistNet.Load(path) : null;
         _int8 = Format == "int8" ? MnistNetInt8.Load(path) : null;
 
-        // ForwardParallel must give Forward's bits, or the comparison means nothing.
+        // ForwardParallel must give Forward's bits, or the comparison means nothing (both calls read the same sample).
+        _next = 0;
         var one = new float[MnistNet.OutputSize];
         Forward();
         _output.CopyTo(one, 0);
+        _next = 0;
         ForwardParallel();
         for (int i = 0; i < one.Length; i++)
         {
@@ -75,6 +92,15 @@ public class ParallelBatchBenchmarks
             {
                 throw new InvalidOperationException($"{Format}: ForwardParallel's output {i} differs from Forward's.");
             }
+        }
+    }
+
+    private void NextInput()
+    {
+        if (FreshInput)
+        {
+            _samples.AsSpan(_next * MnistNet.InputSize, MnistNet.InputSize).CopyTo(_input);
+            _next = (_next + 1) % 16;
         }
     }
 }
@@ -90,10 +116,10 @@ internal static class ParallelBatchComparison
     public static void Run(int rounds)
     {
         Console.WriteLine($"MNIST batch 1, Forward (one core) vs ForwardParallel ({Environment.ProcessorCount} cores), best of {rounds} alternating bursts of ~2 ms");
-        Console.WriteLine("format    Forward µs  ForwardParallel µs  parallel / one core");
-        foreach (string format in new[] { "float32", "int8" })
+        Console.WriteLine("format    input  Forward µs  ForwardParallel µs  parallel / one core");
+        foreach ((string format, bool fresh) in new[] { ("float32", false), ("int8", false), ("float32", true), ("int8", true) })
         {
-            var benchmark = new ParallelBatchBenchmarks { Format = format };
+            var benchmark = new ParallelBatchBenchmarks { Format = format, FreshInput = fresh };
             benchmark.Setup();
             var warm = Stopwatch.StartNew();
             int calls = 0;
@@ -120,7 +146,7 @@ internal static class ParallelBatchComparison
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {(fresh ? "fresh" : "same"),-5}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
             Console.WriteLine($"  single calls, Forward:         {Percentiles(benchmark.Forward)}");
             Console.WriteLine($"  single calls, ForwardParallel: {Percentiles(benchmark.ForwardParallel)}");
         }
