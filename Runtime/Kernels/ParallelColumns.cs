@@ -27,7 +27,8 @@ namespace StaticNet.Kernels;
 /// fixed share of the panels (<see cref="RowWorkers.TryRunShares"/>), the same share at every call, so that each core's
 /// half of the weights stays in its own L2 and a stream of batch-1 calls reads no weight from farther away. The other
 /// layers, over in a fraction of a microsecond, run on the caller. MNIST's 784→128 is 92% of its work; split, a batch-1
-/// pass takes ~0.55× one core's time (see docs/architecture.md).
+/// pass took 0.72–0.75× one core's time (float32; int8 0.70–0.72×) on a 2-core Xeon with the second core free (see
+/// docs/architecture.md).
 /// </para>
 /// </remarks>
 internal static class ParallelColumns
@@ -37,9 +38,10 @@ internal static class ParallelColumns
 
     /// <summary>
     /// Weights (K × panels × 16) from which a layer that fits in L2 is worth splitting in a batch of a few rows:
-    /// 32 Ki weights, 128 KB as float32, ~0.5 µs of one core at one row, against a hand-off of ~0.2–0.3 µs (a few cache
-    /// lines between the cores, and the worker's share of the output back). MNIST's 784→128 (100 Ki) is split;
-    /// 128→64 (8 Ki) took less time than its hand-off would.
+    /// 32 Ki weights, 128 KB as float32, ~0.5 µs of one core at one row, against a hand-off measured at ~0.2–0.3 µs from
+    /// post to claim, and as long again for the worker's "finished" and outputs to come back. MNIST's 784→128 (100 Ki,
+    /// ~3 µs) is split; its 128→64 (8 Ki: one column block, 128 dependent FMAs per output, ~0.2 µs) would save
+    /// less than the hand-off costs.
     /// </summary>
     public const int MinimumSplitWeights = 32 * 1024;
 
