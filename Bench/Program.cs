@@ -18,14 +18,15 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--parallel-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
 /// the peak and the ratios; the report, the results as JSON and their chart are written to
 /// BenchmarkDotNet.Artifacts/results/network-comparison.{md,json,svg}. The raw kernel cases run with
 /// <c>--filter '*KernelBenchmarks*' '*ParallelBenchmarks*'</c>. <c>--quick</c> runs a short in-process job over fewer batch sizes
-/// (under two minutes). <c>--first-call</c> times MnistNet's first calls in fresh processes. <c>--chart</c> measures
+/// (under two minutes). <c>--parallel-ab</c> compares MnistNet's Forward and ForwardParallel at batch 1 in one process
+/// (<see cref="ParallelBatchComparison"/>). <c>--first-call</c> times MnistNet's first calls in fresh processes. <c>--chart</c> measures
 /// nothing: it redraws the chart (and prints the report) from a results file, by default docs/benchmarks.json into
 /// docs/benchmarks.svg. TorchSharp is in the comparison when built and run with <c>STATICNET_BENCH_TORCH=1</c>. For
 /// the AVX2 path, set <c>DOTNET_EnableAVX512=0</c>.
@@ -86,6 +87,13 @@ public static class Program
         if (formatAb >= 0)
         {
             FormatComparison.Run(formatAb + 1 < args.Length && int.TryParse(args[formatAb + 1], out int formatRounds) ? formatRounds : 200);
+            return 0;
+        }
+
+        int parallelAb = Array.IndexOf(args, "--parallel-ab");
+        if (parallelAb >= 0)
+        {
+            ParallelBatchComparison.Run(parallelAb + 1 < args.Length && int.TryParse(args[parallelAb + 1], out int rounds) ? rounds : 400);
             return 0;
         }
 

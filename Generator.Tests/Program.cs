@@ -7,7 +7,7 @@ namespace StaticNet.Generator.Tests;
 /// <summary>
 /// The test assembly's entry point. Test runners load the assembly and never call this; IsaPathTests runs
 /// <c>dotnet exec StaticNet.Generator.Tests.dll --isa-probe</c> under forced instruction sets, and AllocationTests runs
-/// <c>--allocation-probe</c> in a process of its own. CI publishes the assembly self-contained for linux-arm64 and
+/// <c>--allocation-probe</c> in a process of its own, SmallBatchParallelTests <c>--idle-probe</c>. CI publishes the assembly self-contained for linux-arm64 and
 /// runs it under qemu: <c>--isa-probe portable</c> (the probe with every NaN printed as <c>nan</c>, since x64 and ARM64
 /// give a NaN made by an invalid operation different sign bits) to compare with x64's, and
 /// <c>--run-tests Class,Class…</c> to run those test classes without a test host.
@@ -39,7 +39,13 @@ internal static class Program
             return 0;
         }
 
-        Console.Error.WriteLine("This is a test assembly; run it with 'dotnet test'. (--isa-probe [portable] prints the instruction-set probe, --allocation-probe the allocation probe, --run-tests A,B runs those test classes here.)");
+        if (args is ["--idle-probe"])
+        {
+            Console.Out.Write(SmallBatchParallelTests.IdleProbe());
+            return 0;
+        }
+
+        Console.Error.WriteLine("This is a test assembly; run it with 'dotnet test'. (--isa-probe [portable] prints the instruction-set probe, --allocation-probe the allocation probe, --idle-probe the CPU use of idle parallel workers, --run-tests A,B runs those test classes here.)");
         return 2;
     }
 }

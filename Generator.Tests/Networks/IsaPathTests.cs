@@ -140,6 +140,21 @@ public sealed class IsaPathTests
             Append($"Int8LargeLayer ForwardParallel {batch}", yLarge);
         }
 
+        // ForwardParallel of MNIST in every format at batch sizes too small to split by rows: with AVX-512 its
+        // 784→128 layer's panels are shared between the cores in fixed shares; elsewhere nothing is. Same bits either way.
+        var mnistParallel = MnistNet.Load(mnistWeights);
+        foreach (int batch in new[] { 1, 2, 9 })
+        {
+            float[] x = RandomWeights.Inputs(batch * MnistNet.InputSize, new Random(batch + 300), scale: 4);
+            var y = new float[batch * MnistNet.OutputSize];
+            mnistParallel.ForwardParallel(x, y);
+            Append($"MnistNet ForwardParallel {batch}", y);
+            int8.ForwardParallel(x, y);
+            Append($"Int8MnistNet ForwardParallel {batch}", y);
+            bfloat16.ForwardParallel(x, y);
+            Append($"BFloat16MnistNet ForwardParallel {batch}", y);
+        }
+
         foreach (int features in new[] { 10, 1000 })
         {
             float[] logits = Kernels.KernelPaths.RandomValues(new Random(features), 7 * features, 50f);

@@ -221,8 +221,9 @@ public sealed class ParallelTests
     public void ForwardParallel_gives_Forwards_bits_and_allocates_nothing()
     {
         var net = MnistNet.Load(RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(21))));
-        // 1 and 9: under 2 MFLOP, one thread; 12: the first call finds no layer large enough to split by outputs, the
-        // second splits rows in chunks of 4; 17 and up: chunks of 8 rows or more, claimed by whichever thread is free.
+        // 1 and 9: under 2 MFLOP, the 784→128 layer's panels in fixed shares; 12: the first call finds no layer too
+        // large for L2, the second splits rows in chunks of 4; 17 and up: chunks of 8 rows or more, claimed by whichever
+        // thread is free.
         foreach (int batch in new[] { 1, 9, 12, 17, 64, 100, 999, 4096 })
         {
             float[] inputs = RandomWeights.Inputs(batch * MnistNet.InputSize, new Random(batch));

@@ -30,10 +30,11 @@ public static partial class DenseKernel
         fixed (float* y = output)
         fixed (float* next = upcoming)
         {
-            if (OutgrowsL2<TFormat, TShape>() && rows is > 0 and <= ParallelColumns.MaximumRows && ParallelColumns.Active
+            if ((OutgrowsL2<TFormat, TShape>() || ParallelColumns.WorthSplittingInL2<TFormat, TShape>())
+                && rows is > 0 and <= ParallelColumns.MaximumRows && ParallelColumns.Splits(OutgrowsL2<TFormat, TShape>())
                 && ParallelColumns.TryForward<TFormat, TShape, TActivation>(x, y, rows, weights))
             {
-                // ForwardParallel with a few rows: this large layer's panels were shared among the cores.
+                // ForwardParallel with a few rows: this layer's panels were shared among the cores.
                 return;
             }
 
