@@ -88,7 +88,7 @@ public static partial class DenseKernel
         where TFormat : struct, IWeightFormat
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.ElementBytes != TFormat.ElementBytes)
+        if (weights.ElementBytes != TFormat.ElementBytes || weights.DynamicActivations)
         {
             ThrowFormatMismatch(weights.ElementBytes, TFormat.ElementBytes);
         }
