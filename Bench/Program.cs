@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--format-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -66,6 +66,13 @@ public static class Program
         if (pathAb >= 0)
         {
             PathComparison.Run(pathAb + 1 < args.Length && int.TryParse(args[pathAb + 1], out int rounds) ? rounds : 200);
+            return 0;
+        }
+
+        int formatAb = Array.IndexOf(args, "--format-ab");
+        if (formatAb >= 0)
+        {
+            FormatComparison.Run(formatAb + 1 < args.Length && int.TryParse(args[formatAb + 1], out int rounds) ? rounds : 200);
             return 0;
         }
 
