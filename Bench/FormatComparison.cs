@@ -18,6 +18,12 @@ internal static class FormatComparison
 {
     public static void Run(int rounds)
     {
+        if (Environment.GetEnvironmentVariable("FORMAT_AB_LAYERS") == "1")
+        {
+            LayerBreakdown(rounds);
+            return;
+        }
+
         Console.WriteLine($"MNIST 784-128-64-10, one thread, µs per call: best of {rounds} alternating bursts of ~2 ms");
         Console.WriteLine("batch   float32      int8  int8 dyn   ORT f32  ORT int8   dyn vs f32  dyn vs int8  dyn vs ORT f32  dyn vs ORT int8");
         Model model = Model.Create(Model.Mnist);
@@ -63,6 +69,56 @@ internal static class FormatComparison
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows,5}  {Us(best[0]),8:F2}  {Us(best[1]),9:F2}  {best[1] / best[0],19:F2}×"));
             }
         }
+
+        LayerBreakdown(rounds);
+    }
+
+    /// <summary>Batch 1, layer by layer: MNIST's three dense layers in int8 dynamic and in float32, one call each.</summary>
+    private static void LayerBreakdown(int rounds)
+    {
+        Console.WriteLine();
+        Console.WriteLine("batch 1 by layer, µs per call: int8 dynamic, float32");
+        var (w1, b1) = Layer(784, 128);
+        var (w2, b2) = Layer(128, 64);
+        var (w3, b3) = Layer(64, 10);
+        DenseWeights d1 = DenseWeights.Pack(w1, b1, 784, 128, WeightFormat.Int8Dynamic), f1 = DenseWeights.Pack(w1, b1, 784, 128);
+        DenseWeights d2 = DenseWeights.Pack(w2, b2, 128, 64, WeightFormat.Int8Dynamic), f2 = DenseWeights.Pack(w2, b2, 128, 64);
+        DenseWeights d3 = DenseWeights.Pack(w3, b3, 64, 10, WeightFormat.Int8Dynamic), f3 = DenseWeights.Pack(w3, b3, 64, 10);
+        float[] x = new float[784];
+        float[] h1 = new float[128];
+        float[] h2 = new float[64];
+        float[] y = new float[10];
+        Model.FillInputs(x);
+        Model model = Model.Create(Model.Mnist);
+        var float32Net = MnistNet.Load(model.WeightsPath);
+        var dynamicNet = MnistNetInt8Dynamic.Load(model.WeightsPath);
+        double[] best = Compare(rounds,
+        [
+            () => DenseKernel.ForwardInt8Dynamic<Mnist1, ReLUActivation>(x, h1, 1, d1),
+            () => DenseKernel.ForwardInt8Dynamic<Mnist2, ReLUActivation>(h1, h2, 1, d2),
+            () => DenseKernel.ForwardSoftmaxInt8Dynamic<Mnist3>(h2, y, 1, d3),
+            () => DenseKernel.Forward<Mnist1, ReLUActivation>(x, h1, 1, f1),
+            () => DenseKernel.Forward<Mnist2, ReLUActivation>(h1, h2, 1, f2),
+            () => DenseKernel.ForwardSoftmax<Mnist3>(h2, y, 1, f3),
+            () => dynamicNet.Forward(x, y),
+            () => float32Net.Forward(x, y),
+        ]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"networks: int8 dynamic {Us(best[6]):F3}, float32 {Us(best[7]):F3}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"784→128 {Us(best[0]):F3} {Us(best[3]):F3}; 128→64 {Us(best[1]):F3} {Us(best[4]):F3}; 64→10 + softmax {Us(best[2]):F3} {Us(best[5]):F3}"));
+    }
+
+    private readonly struct Mnist2 : IDenseShape
+    {
+        public static int Inputs => 128;
+
+        public static int Outputs => 64;
+    }
+
+    private readonly struct Mnist3 : IDenseShape
+    {
+        public static int Inputs => 64;
+
+        public static int Outputs => 10;
     }
 
     private readonly struct Mnist1 : IDenseShape
@@ -95,19 +151,22 @@ internal static class FormatComparison
     /// <summary>Each action's best seconds per call over <paramref name="rounds"/> rounds of one burst each, in rotating order.</summary>
     private static double[] Compare(int rounds, IReadOnlyList<Action> actions)
     {
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.ElapsedMilliseconds < 300)
+        // Warm-up, each action on its own for ~150 ms (tier-1 code, ONNX Runtime's first runs), which also times it: each
+        // gets bursts of ~2 ms at its own speed.
+        var burst = new int[actions.Count];
+        for (int i = 0; i < actions.Count; i++)
         {
-            foreach (Action action in actions)
+            var warm = Stopwatch.StartNew();
+            int calls = 0;
+            while (warm.ElapsedMilliseconds < 150)
             {
-                action();
+                actions[i]();
+                calls++;
             }
 
-            calls++;
+            burst[i] = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
         }
 
-        int burst = Math.Max(1, (int)(calls * actions.Count * 2.0 / warm.Elapsed.TotalMilliseconds));
         var best = new double[actions.Count];
         Array.Fill(best, double.MaxValue);
         for (int round = 0; round < rounds; round++)
@@ -117,12 +176,12 @@ internal static class FormatComparison
                 int which = (i + round) % actions.Count;
                 Action action = actions[which];
                 long start = Stopwatch.GetTimestamp();
-                for (int c = 0; c < burst; c++)
+                for (int c = 0; c < burst[which]; c++)
                 {
                     action();
                 }
 
-                best[which] = Math.Min(best[which], Stopwatch.GetElapsedTime(start).TotalSeconds / burst);
+                best[which] = Math.Min(best[which], Stopwatch.GetElapsedTime(start).TotalSeconds / burst[which]);
             }
         }
 

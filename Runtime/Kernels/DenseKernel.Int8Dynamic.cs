@@ -26,6 +26,9 @@ public static partial class DenseKernel
     /// <summary>Rows quantised and computed together: they share each load of the weights.</summary>
     private const int Int8DynamicRowBlock = 4;
 
+    /// <summary>Rows the AVX-VNNI path computes together (3 rows × 2 panels fill the 16 ymm registers).</summary>
+    private const int VnniRowBlock = 3;
+
     /// <summary>Scratch bytes kept on the stack at most; wider layers quantise into native memory.</summary>
     private const int Int8DynamicStackBytes = 16 * 1024;
 
@@ -108,8 +111,8 @@ public static partial class DenseKernel
     /// <summary>
     /// AVX-VNNI: <c>vpdpbusd</c> multiplies 4 unsigned bytes by 4 signed bytes and adds them into an int32 lane, so the
     /// inputs are stored as qx + 128 and 128 · Σₖ q[o, k] (<see cref="Int8DynamicWeights.Correction"/>) is subtracted
-    /// at the end. 256-bit registers: a panel is two of them. Blocks of 4 rows × 1 panel share each load of the weights;
-    /// a single row takes 4 panels at once, so 8 independent sums hide the instruction's latency.
+    /// at the end. 256-bit registers: a panel is two of them. Blocks of 3 rows × 2 panels share each load of the weights;
+    /// a single row takes 4 panels at once, so 8 or 12 independent sums hide the instruction's latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -135,21 +138,62 @@ public static partial class DenseKernel
         fixed (float* y0 = output)
         {
             int r = 0;
-            for (; r + Int8DynamicRowBlock <= rows; r += Int8DynamicRowBlock)
+            for (; r + VnniRowBlock <= rows; r += VnniRowBlock)
             {
-                for (int i = 0; i < Int8DynamicRowBlock; i++)
+                for (int i = 0; i < VnniRowBlock; i++)
                 {
                     sx[i] = QuantizeRow256(x0 + ((long)(r + i) * k), k, padded, q0 + ((long)i * padded), offset: 128);
                 }
 
-                byte* q1 = q0 + padded;
-                byte* q2 = q1 + padded;
-                byte* q3 = q2 + padded;
+                int* q1 = (int*)(q0 + padded);
+                int* q2 = (int*)(q0 + (2 * padded));
                 float* y = y0 + ((long)r * n);
-                for (int p = 0; p < panels; p++)
+                long panelBytes = (long)quads * Int8DynamicWeights.QuadBytes;
+                int p = 0;
+                for (; p + 2 <= panels; p += 2)
+                {
+                    // 3 rows × 2 panels: 12 sums, enough to keep both ports busy through vpdpbusd's latency, and all
+                    // 16 ymm registers of the VEX encoding in use (12 sums, 3 inputs, a weight).
+                    sbyte* w = Int8DynamicWeights.Panel(weights, p);
+                    Vector256<int> a0 = default, b0 = default, c0 = default, d0 = default;
+                    Vector256<int> a1 = default, b1 = default, c1 = default, d1 = default;
+                    Vector256<int> a2 = default, b2 = default, c2 = default, d2 = default;
+                    for (int j = 0; j < quads; j++)
+                    {
+                        Vector256<byte> x0j = Vector256.Create(((int*)q0)[j]).AsByte();
+                        Vector256<byte> x1j = Vector256.Create(q1[j]).AsByte();
+                        Vector256<byte> x2j = Vector256.Create(q2[j]).AsByte();
+                        Vector256<sbyte> v = Vector256.Load(w);
+                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x0j, v);
+                        a1 = AvxVnni.MultiplyWideningAndAdd(a1, x1j, v);
+                        a2 = AvxVnni.MultiplyWideningAndAdd(a2, x2j, v);
+                        v = Vector256.Load(w + 32);
+                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x0j, v);
+                        b1 = AvxVnni.MultiplyWideningAndAdd(b1, x1j, v);
+                        b2 = AvxVnni.MultiplyWideningAndAdd(b2, x2j, v);
+                        v = Vector256.Load(w + panelBytes);
+                        c0 = AvxVnni.MultiplyWideningAndAdd(c0, x0j, v);
+                        c1 = AvxVnni.MultiplyWideningAndAdd(c1, x1j, v);
+                        c2 = AvxVnni.MultiplyWideningAndAdd(c2, x2j, v);
+                        v = Vector256.Load(w + panelBytes + 32);
+                        d0 = AvxVnni.MultiplyWideningAndAdd(d0, x0j, v);
+                        d1 = AvxVnni.MultiplyWideningAndAdd(d1, x1j, v);
+                        d2 = AvxVnni.MultiplyWideningAndAdd(d2, x2j, v);
+                        w += Int8DynamicWeights.QuadBytes;
+                    }
+
+                    FinishVnni<TShape, TActivation>(a0, b0, sx[0], weights, y, p);
+                    FinishVnni<TShape, TActivation>(a1, b1, sx[1], weights, y + n, p);
+                    FinishVnni<TShape, TActivation>(a2, b2, sx[2], weights, y + (2 * n), p);
+                    FinishVnni<TShape, TActivation>(c0, d0, sx[0], weights, y, p + 1);
+                    FinishVnni<TShape, TActivation>(c1, d1, sx[1], weights, y + n, p + 1);
+                    FinishVnni<TShape, TActivation>(c2, d2, sx[2], weights, y + (2 * n), p + 1);
+                }
+
+                if (p < panels)
                 {
                     sbyte* w = Int8DynamicWeights.Panel(weights, p);
-                    Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+                    Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default;
                     for (int j = 0; j < quads; j++)
                     {
                         Vector256<sbyte> low = Vector256.Load(w);
@@ -158,21 +202,17 @@ public static partial class DenseKernel
                         Vector256<byte> x = Vector256.Create(((int*)q0)[j]).AsByte();
                         a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, low);
                         b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, high);
-                        x = Vector256.Create(((int*)q1)[j]).AsByte();
+                        x = Vector256.Create(q1[j]).AsByte();
                         a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, low);
                         b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, high);
-                        x = Vector256.Create(((int*)q2)[j]).AsByte();
+                        x = Vector256.Create(q2[j]).AsByte();
                         a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, low);
                         b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, high);
-                        x = Vector256.Create(((int*)q3)[j]).AsByte();
-                        a3 = AvxVnni.MultiplyWideningAndAdd(a3, x, low);
-                        b3 = AvxVnni.MultiplyWideningAndAdd(b3, x, high);
                     }
 
                     FinishVnni<TShape, TActivation>(a0, b0, sx[0], weights, y, p);
                     FinishVnni<TShape, TActivation>(a1, b1, sx[1], weights, y + n, p);
                     FinishVnni<TShape, TActivation>(a2, b2, sx[2], weights, y + (2 * n), p);
-                    FinishVnni<TShape, TActivation>(a3, b3, sx[3], weights, y + (3 * n), p);
                 }
             }
 
