@@ -17,3 +17,8 @@ public partial class MnistNetBFloat16;
 [WeightFormat(WeightFormat.Int8)]
 [Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
 public partial class MnistNetInt8;
+
+/// <summary>The MNIST classifier in WeightFormat.Int8Dynamic: int8 weights, inputs quantised to int8 per row, integer sums.</summary>
+[WeightFormat(WeightFormat.Int8Dynamic)]
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNetInt8Dynamic;

@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--parallel-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--parallel-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--int8-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -69,32 +69,23 @@ public static class Program
             return FirstCall.RunChild(child + 1 < args.Length ? args[child + 1] : "staticnet");
         }
 
-        int pathAb = Array.IndexOf(args, "--path-ab");
-        if (pathAb >= 0)
+        // The alternating-bursts comparisons: each runs in this process, with an optional number of rounds after it.
+        (string Option, Action<int> Run, int DefaultRounds)[] comparisons =
+        [
+            ("--path-ab", PathComparison.Run, 200),
+            ("--parallel-ab", ParallelBatchComparison.Run, 400),
+            ("--conv-layers", ConvolutionLayers.Run, 200),
+            ("--format-ab", FormatComparison.Run, 200),
+            ("--int8-ab", Int8Comparison.Run, 200),
+        ];
+        foreach (var (option, run, defaultRounds) in comparisons)
         {
-            PathComparison.Run(pathAb + 1 < args.Length && int.TryParse(args[pathAb + 1], out int rounds) ? rounds : 200);
-            return 0;
-        }
-
-        int convLayers = Array.IndexOf(args, "--conv-layers");
-        if (convLayers >= 0)
-        {
-            ConvolutionLayers.Run(convLayers + 1 < args.Length && int.TryParse(args[convLayers + 1], out int layerRounds) ? layerRounds : 200);
-            return 0;
-        }
-
-        int formatAb = Array.IndexOf(args, "--format-ab");
-        if (formatAb >= 0)
-        {
-            FormatComparison.Run(formatAb + 1 < args.Length && int.TryParse(args[formatAb + 1], out int formatRounds) ? formatRounds : 200);
-            return 0;
-        }
-
-        int parallelAb = Array.IndexOf(args, "--parallel-ab");
-        if (parallelAb >= 0)
-        {
-            ParallelBatchComparison.Run(parallelAb + 1 < args.Length && int.TryParse(args[parallelAb + 1], out int rounds) ? rounds : 400);
-            return 0;
+            int at = Array.IndexOf(args, option);
+            if (at >= 0)
+            {
+                run(at + 1 < args.Length && int.TryParse(args[at + 1], out int rounds) ? rounds : defaultRounds);
+                return 0;
+            }
         }
 
         int firstCall = Array.IndexOf(args, "--first-call");

@@ -5,11 +5,11 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// The MNIST network with its weights stored as float32, bfloat16 and int8, one thread, against ONNX Runtime running
+/// The MNIST network with its weights stored as float32, bfloat16 and int8, and in int8 dynamic (int8 inputs too), one thread, against ONNX Runtime running
 /// the float32 model and its dynamically quantised int8 graph (<see cref="OnnxModelWriter.WriteInt8"/>). Run with
 /// <c>--filter '*WeightFormatBenchmarks*'</c>. Each format is checked in its setup: bfloat16 and int8 against float32
 /// within 0.1 of each probability (they compute with other weights; the inputs are not digits, so some rows are close calls), ONNX Runtime float32 against StaticNet float32
-/// within 1e-5·max(1, |y|), ONNX Runtime int8 against StaticNet int8 within 0.1 (it quantises activations too).
+/// within 1e-5·max(1, |y|), ONNX Runtime int8 and StaticNet int8 dynamic against StaticNet int8 within 0.1 (they quantise activations too).
 /// </summary>
 [MemoryDiagnoser]
 public class WeightFormatBenchmarks
@@ -19,6 +19,7 @@ public class WeightFormatBenchmarks
     private MnistNet? _float32;
     private MnistNetBFloat16? _bfloat16;
     private MnistNetInt8? _int8;
+    private MnistNetInt8Dynamic? _int8Dynamic;
     private IContender? _contender;
 
     /// <summary>Samples per call.</summary>
@@ -35,12 +36,15 @@ public class WeightFormatBenchmarks
     public void Int8() => _int8!.Forward(_input, _output);
 
     [Benchmark]
+    public void Int8Dynamic() => _int8Dynamic!.Forward(_input, _output);
+
+    [Benchmark]
     public void OnnxRuntimeFloat32() => _contender!.Run();
 
     [Benchmark]
     public void OnnxRuntimeInt8() => _contender!.Run();
 
-    [GlobalSetup(Targets = [nameof(Float32), nameof(BFloat16), nameof(Int8)])]
+    [GlobalSetup(Targets = [nameof(Float32), nameof(BFloat16), nameof(Int8), nameof(Int8Dynamic)])]
     public void SetupStaticNet() => Prepare();
 
     [GlobalSetup(Target = nameof(OnnxRuntimeFloat32))]
@@ -72,12 +76,14 @@ public class WeightFormatBenchmarks
         _float32 = MnistNet.Load(model.WeightsPath);
         _bfloat16 = MnistNetBFloat16.Load(model.WeightsPath);
         _int8 = MnistNetInt8.Load(model.WeightsPath);
+        _int8Dynamic = MnistNetInt8Dynamic.Load(model.WeightsPath);
         _input = GC.AllocateArray<float>(Batch * model.InputSize, pinned: true);
         _output = GC.AllocateArray<float>(Batch * model.OutputSize, pinned: true);
         Model.FillInputs(_input);
         float[] reference = Run(_float32.Forward);
         Check("StaticNet bfloat16", Run(_bfloat16.Forward), reference, absolute: 0.1f);
         Check("StaticNet int8", Run(_int8.Forward), reference, absolute: 0.1f);
+        Check("StaticNet int8 dynamic", Run(_int8Dynamic.Forward), Run(_int8.Forward), absolute: 0.1f);
         return model;
     }
 

@@ -454,7 +454,7 @@ public sealed partial class NetworkGenerator
 
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.InvalidOption, LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax()),
-                    "[WeightFormat]", $"{Literals.Int(value)} is not a WeightFormat; use WeightFormat.Float32, BFloat16 or Int8"));
+                    "[WeightFormat]", $"{Literals.Int(value)} is not a WeightFormat; use WeightFormat.Float32, BFloat16, Int8 or Int8Dynamic"));
             }
 
             return null;

@@ -207,7 +207,7 @@ public sealed partial class NetworkGenerator
     {
         // An int8 file is kept as it is: an int8 layer's weight I8 (out, in) with its scales F32 (out) or (out, 1).
         var int8Weights = new HashSet<string>(StringComparer.Ordinal);
-        foreach (DenseLayer dense in spec.Layers.OfType<DenseLayer>().Where(d => d.Format == StoredFormat.Int8))
+        foreach (DenseLayer dense in spec.Layers.OfType<DenseLayer>().Where(d => StoredFormats.IsInt8(d.Format)))
         {
             string name = dense.TensorPrefix + ".weight";
             if (!header.TryGetTensor(name, out TensorEntry entry) || entry.DType != "I8")

@@ -63,7 +63,7 @@ public sealed partial class NetworkGenerator
             if (converted.TryGetValue(entry.Name, out DenseLayer? dense) && entry.IsFloat)
             {
                 float[] weights = DecodeFloats(entry.DType, data);
-                if (dense.Format == StoredFormat.Int8)
+                if (StoredFormats.IsInt8(dense.Format))
                 {
                     var quantized = new sbyte[weights.Length];
                     var scales = new byte[dense.Outputs * sizeof(float)];

@@ -19,3 +19,12 @@ public partial class MnistNetBFloat16;
 [WeightFormat(WeightFormat.Int8)]
 [Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
 public partial class MnistNetInt8;
+
+/// <summary>
+/// The same network and weights file in WeightFormat.Int8Dynamic: the int8 weights of MnistNetInt8, and each layer's
+/// input quantised to int8 per row when it runs, so the products are integer dot products.
+/// </summary>
+[Weights("mnist.safetensors")]
+[WeightFormat(WeightFormat.Int8Dynamic)]
+[Dense(784, 128), ReLU, Dense(128, 64), ReLU, Dense(64, 10), Softmax]
+public partial class MnistNetInt8Dynamic;

@@ -178,8 +178,8 @@ static void PrintLayerStatistics(MnistNet net, float[] images, int rows)
     Console.WriteLine();
 }
 
-// The same weights file stored as bfloat16 and as int8 (each network converted it at compile time): accuracy, bytes a
-// weight and batch-1 latency beside float32's.
+// The same weights file stored as bfloat16 and as int8 (each network converted it at compile time), and int8 with the
+// inputs quantised per row: accuracy, bytes a weight and batch-1 latency beside float32's.
 static void CompareWeightFormats(Options options, float[] images, byte[] labels, int count, int float32Correct, double[] float32Latencies)
 {
     if (count == 0)
@@ -189,11 +189,13 @@ static void CompareWeightFormats(Options options, float[] images, byte[] labels,
 
     MnistNetBFloat16 bfloat16 = options.Weights is null ? MnistNetBFloat16.LoadEmbedded() : MnistNetBFloat16.Load(options.Weights);
     MnistNetInt8 int8 = options.Weights is null ? MnistNetInt8.LoadEmbedded() : MnistNetInt8.Load(options.Weights);
+    MnistNetInt8Dynamic int8Dynamic = options.Weights is null ? MnistNetInt8Dynamic.LoadEmbedded() : MnistNetInt8Dynamic.Load(options.Weights);
     (int Correct, double Median) float32 = (float32Correct, Median(float32Latencies));
-    Console.WriteLine("Weight formats (the same file, converted when compiled; activations and sums in float32)");
-    Print("float32 ", "4 bytes a weight", float32.Correct, float32.Median);
-    Print("bfloat16", "2 bytes a weight", Correct(bfloat16, images, labels, count), Median(BatchOneLatencies(bfloat16, images, count)));
-    Print("int8    ", "1 byte a weight ", Correct(int8, images, labels, count), Median(BatchOneLatencies(int8, images, count)));
+    Console.WriteLine("Weight formats (the same file, converted when compiled; activations and sums in float32 but for int8 dynamic)");
+    Print("float32     ", "4 bytes a weight            ", float32.Correct, float32.Median);
+    Print("bfloat16    ", "2 bytes a weight            ", Correct(bfloat16, images, labels, count), Median(BatchOneLatencies(bfloat16, images, count)));
+    Print("int8        ", "1 byte a weight             ", Correct(int8, images, labels, count), Median(BatchOneLatencies(int8, images, count)));
+    Print("int8 dynamic", "1 byte a weight, int8 inputs", Correct(int8Dynamic, images, labels, count), Median(BatchOneLatencies(int8Dynamic, images, count)));
     Console.WriteLine();
 
     void Print(string format, string size, int correct, double median)

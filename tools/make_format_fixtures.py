@@ -10,6 +10,8 @@ writes, with {name}.inputs.bin as input:
   {name}.int8.expected.bin   float32 LE (37, out): the eval-mode outputs of the network whose dense layers store
                              int8 weights with one scale per output, computed with the dequantised weights q * scale;
   {name}.bf16w.expected.bin  the same with the dense weights rounded to bfloat16 (biases and the rest float32);
+  {name}.int8dyn.expected.bin  the same network in WeightFormat.Int8Dynamic: the int8 weights and scales above, and
+                             each dense layer's input quantised per row when it runs (NumPy, the rule below);
   {name}.int8.safetensors    the int8 file: every nn.Linear not followed by a BatchNorm stores weight as I8
                              (out, in) and weight_scale as F32 (out) (the compressed-tensors naming); the rest float32.
 The rule StaticNet documents, applied here independently of its C# code:
@@ -18,6 +20,10 @@ The rule StaticNet documents, applied here independently of its C# code:
   * int8: scale = max|w| / 127 per output (float32), q = round-half-to-even(w / scale) (float32 division) clamped
     to [-127, 127]; a row whose scale is 0 gets q = 0;
   * bfloat16: round to nearest, ties to even (w.to(torch.bfloat16)).
+  * int8 with dynamic int8 inputs, per row x of a dense layer's input (every step float32 unless said otherwise):
+    m = max|x|; a NaN or inf in the row makes every output NaN; inv = 127 / m, and if inv is inf (m = 0 or tiny)
+    qx = 0 and sx = 0, else qx = clip(rint(x * inv), -127, 127) (rint: half to even) and sx = m / 127;
+    acc = sum_k qx * q (exact integers); y = float32(acc) * (sx * scale) + bias, then the activation.
 """
 
 import os
@@ -51,6 +57,46 @@ def quantize_rows(w):
     return q.to(torch.int8), scale.to(torch.float32)
 
 
+def dynamic_linear(x, q, scale, bias):
+    """WeightFormat.Int8Dynamic's dense layer in NumPy: x (rows, in) float32, q (out, in) int8, scale and bias (out)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    q = q.astype(np.int64)
+    scale = scale.astype(np.float32)
+    bias = bias.astype(np.float32)
+    y = np.empty((x.shape[0], q.shape[0]), dtype=np.float32)
+    for r, row in enumerate(x):
+        if not np.isfinite(row).all():
+            y[r] = np.nan
+            continue
+        m = np.abs(row).max()
+        with np.errstate(divide="ignore", over="ignore"):
+            inv = np.float32(127) / m
+        if np.isinf(inv):
+            qx = np.zeros(row.shape, dtype=np.int64)
+            sx = np.float32(0)
+        else:
+            qx = np.clip(np.rint(row * inv), -127, 127).astype(np.int64)
+            sx = m / np.float32(127)
+        acc = q @ qx
+        assert np.abs(acc).max(initial=0) < 2**31
+        y[r] = acc.astype(np.float32) * (sx * scale) + bias
+    return y
+
+
+class DynamicLinear(nn.Module):
+    """An nn.Linear in WeightFormat.Int8Dynamic: the int8 weights and scales of quantize_rows, inputs quantised per row."""
+
+    def __init__(self, weight, bias):
+        super().__init__()
+        q, scale = quantize_rows(weight)
+        self.q = q.numpy()
+        self.scale = scale.numpy()
+        self.bias = (bias if bias is not None else torch.zeros(weight.shape[0])).detach().float().numpy()
+
+    def forward(self, x):
+        return torch.from_numpy(dynamic_linear(x.detach().numpy(), self.q, self.scale, self.bias))
+
+
 def folded(linear, bn):
     """The Linear's weight and bias with the BatchNorm folded in, in float64, rounded once to float32."""
     s = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
@@ -75,6 +121,10 @@ def reference(model, pairs, fmt):
                 setattr(m.get_submodule(parent) if parent else m, child, nn.Identity())
             else:
                 w = module.weight.detach().clone()
+            if fmt == "int8dyn":
+                parent, _, child = path.rpartition(".")
+                setattr(m.get_submodule(parent) if parent else m, child, DynamicLinear(w, module.bias))
+                continue
             if fmt == "int8":
                 q, scale = quantize_rows(w)
                 w = q.float() * scale[:, None]
@@ -110,7 +160,7 @@ def main():
         with torch.no_grad():
             f32 = model(inputs)
             assert torch.equal(f32, mf.read_f32(os.path.join(out_dir, f"{name}.f32.expected.bin"), out_f)), name
-            for fmt, tag in (("int8", "int8"), ("bf16", "bf16w")):
+            for fmt, tag in (("int8", "int8"), ("bf16", "bf16w"), ("int8dyn", "int8dyn")):
                 out = reference(model, pairs, fmt)(inputs)
                 assert out.shape == (mf.BATCH, out_f) and torch.isfinite(out).all()
                 mf.write_f32(os.path.join(out_dir, f"{name}.{tag}.expected.bin"), out)
@@ -120,7 +170,7 @@ def main():
         _, back = read_safetensors(path)
         for key, value in int8_file(model, pairs).items():
             assert torch.equal(back[key], value), (path, key)
-    print(f"wrote {len(FORMAT_MODELS)} models x (int8, bf16w) in {out_dir}")
+    print(f"wrote {len(FORMAT_MODELS)} models x (int8, bf16w, int8dyn) in {out_dir}")
 
 
 if __name__ == "__main__":

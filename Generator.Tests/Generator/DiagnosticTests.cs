@@ -189,7 +189,8 @@ public sealed class DiagnosticTests
     [InlineData("[Dense(4, 8), Softplus(1f, float.PositiveInfinity)]", "Softplus(1f, float.PositiveInfinity)", "threshold must be a finite number")]
     [InlineData("[Dense(4, 8), GELU(Approximate = \"fast\")]", "GELU(Approximate = \"fast\")", "\"none\" or \"tanh\"")]
     [InlineData("[Dense(4, 8, Format = (WeightFormat)7)]", "Dense(4, 8, Format = (WeightFormat)7)", "Format = 7 is not a WeightFormat")]
-    [InlineData("[WeightFormat((WeightFormat)3), Dense(4, 8)]", "WeightFormat((WeightFormat)3)", "3 is not a WeightFormat")]
+    [InlineData("[WeightFormat((WeightFormat)4), Dense(4, 8)]", "WeightFormat((WeightFormat)4)", "4 is not a WeightFormat")]
+    [InlineData("[WeightFormat(WeightFormat.Int8Dynamic), Dense(131073, 2)]", "Dense(131073, 2)", "at most 131,072 inputs")]
     public void SNN012_invalid_options_are_reported_on_the_attribute(string attributes, string located, string message)
     {
         var d = Single($$"""

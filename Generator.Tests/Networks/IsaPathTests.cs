@@ -122,6 +122,7 @@ public sealed class IsaPathTests
         byte[] mnistWeights = RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, new Random(43)));
         var int8 = Int8MnistNet.Load(mnistWeights);
         var bfloat16 = BFloat16MnistNet.Load(mnistWeights);
+        var int8Dynamic = Int8DynamicMnistNet.Load(mnistWeights);
         RefLayer[] largeInt8 = [RefLayer.Dense(1500, 1500), RefLayer.Act("ReLU"), RefLayer.Dense(1500, 3), RefLayer.Act("Softmax")];
         var largeInt8Net = Int8LargeLayer.Load(RandomWeights.File(largeInt8, RandomWeights.For(largeInt8, new Random(44))));
         foreach (int batch in new[] { 1, 3, 12, 40 })
@@ -134,6 +135,8 @@ public sealed class IsaPathTests
             Append($"Int8MnistNet {batch}", y);
             bfloat16.Forward(x, y);
             Append($"BFloat16MnistNet {batch}", y);
+            int8Dynamic.Forward(x, y);
+            Append($"Int8DynamicMnistNet {batch}", y);
             float[] xLarge = RandomWeights.Inputs(batch * Int8LargeLayer.InputSize, new Random(batch + 200), scale: 4);
             var yLarge = new float[batch * Int8LargeLayer.OutputSize];
             largeInt8Net.ForwardParallel(xLarge, yLarge);

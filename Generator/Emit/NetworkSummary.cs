@@ -57,8 +57,8 @@ internal sealed class NetworkSummary
         if (dense.Any(d => d.Format != StoredFormat.Float32))
         {
             // Bytes of dense weights once loaded: 4, 2 or 1 a weight, plus int8's float32 scale an output.
-            long stored = dense.Sum(d => ((long)d.Inputs * d.Outputs * (d.Format switch { StoredFormat.Int8 => 1, StoredFormat.BFloat16 => 2, _ => 4 }))
-                + (d.Format == StoredFormat.Int8 ? 4L * d.Outputs : 0));
+            long stored = dense.Sum(d => ((long)d.Inputs * d.Outputs * (StoredFormats.IsInt8(d.Format) ? 1 : d.Format == StoredFormat.BFloat16 ? 2 : 4))
+                + (StoredFormats.IsInt8(d.Format) ? 4L * d.Outputs : 0));
             long asFloat32 = dense.Sum(d => 4L * d.Inputs * d.Outputs);
             lines.Add($"Dense weights stored as {string.Join(", ", dense.Select(d => $"{StoredFormats.Name(d.Format)} (layer {Literals.Int(d.Position)})"))}: {Literals.Grouped(stored)} bytes ({Literals.Grouped(asFloat32)} as float32)");
         }

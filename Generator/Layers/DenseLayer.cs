@@ -11,6 +11,9 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     /// <summary>Weights per layer at most, so a layer's packed weights fit one .NET array with room for padding.</summary>
     internal const long MaxWeights = 1L << 30;
 
+    /// <summary>Inputs per layer at most in <c>WeightFormat.Int8Dynamic</c> (the runtime's <c>Int8DynamicWeights.MaxInputs</c>).</summary>
+    internal const int MaxInt8DynamicInputs = 1 << 17;
+
     public static readonly LayerKind Kind = new("StaticNet.DenseAttribute", static (args, position)
         => args.Are(typeof(int), typeof(int))
             ? new DenseLayer(position, args.Name, (int)args.Positional[0]!, (int)args.Positional[1]!, args.NamedOr("Bias", true), args.Named.TryGetValue("Format", out object? format) ? format as int? : null)
@@ -43,7 +46,14 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
         if (DeclaredFormat is { } format && !StoredFormats.IsDefined(format))
         {
             yield return LayerProblem.Create(
-                DiagnosticDescriptors.InvalidOption, Display, $"Format = {Literals.Int(format)} is not a WeightFormat; use WeightFormat.Float32, BFloat16 or Int8");
+                DiagnosticDescriptors.InvalidOption, Display, $"Format = {Literals.Int(format)} is not a WeightFormat; use WeightFormat.Float32, BFloat16, Int8 or Int8Dynamic");
+        }
+
+        if (Format == StoredFormat.Int8Dynamic && Inputs > MaxInt8DynamicInputs)
+        {
+            // int32 sums of products of at most 127 · 128 are exact up to this many inputs (2¹⁷ · 16,256 < 2³¹).
+            yield return LayerProblem.Create(
+                DiagnosticDescriptors.InvalidOption, Display, $"WeightFormat.Int8Dynamic sums in int32, exactly for at most {Literals.Grouped(MaxInt8DynamicInputs)} inputs; this layer has {Literals.Grouped(Inputs)}");
         }
     }
 
@@ -78,7 +88,7 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
     public override IEnumerable<string> LoadProducer(string local, LayerSpec? folded)
     {
         string weightName = Literals.String(TensorPrefix + ".weight");
-        string weight = Format == StoredFormat.Int8
+        string weight = StoredFormats.IsInt8(Format)
             ? $"global::StaticNet.Weights.QuantizedTensors.{(folded is null ? "ReadInt8" : "ReadFloat")}(file, {weightName}, {Outputs}, {Inputs}, layout)"
             : $"global::StaticNet.Weights.TensorSourceExtensions.ReadMatrix(file, {weightName}, {Outputs}, {Inputs}, layout)";
         string bias = HasBias ? $"file.ReadTensor({Literals.String(TensorPrefix + ".bias")}, {Outputs})" : "default";
@@ -99,7 +109,7 @@ internal sealed record DenseLayer(int Position, string? Name, int Inputs, int Ou
             yield return $"var {local} = {Emit.Names.Kernels}.DenseWeights.Pack(";
             yield return $"    {weight},";
             yield return $"    {bias},";
-            yield return $"    inputs: {Inputs}, outputs: {Outputs}{(Format == StoredFormat.BFloat16 ? format : string.Empty)});";
+            yield return $"    inputs: {Inputs}, outputs: {Outputs}{(Format is StoredFormat.BFloat16 or StoredFormat.Int8Dynamic ? format : string.Empty)});";
         }
     }
 
@@ -133,6 +143,9 @@ internal enum StoredFormat
 
     /// <summary><c>WeightFormat.Int8</c> = 2.</summary>
     Int8 = 2,
+
+    /// <summary><c>WeightFormat.Int8Dynamic</c> = 3.</summary>
+    Int8Dynamic = 3,
 }
 
 /// <summary>What the generated code says about each <see cref="StoredFormat"/>.</summary>
@@ -140,21 +153,25 @@ internal static class StoredFormats
 {
     public const string AttributeName = "StaticNet.WeightFormatAttribute";
 
-    public static bool IsDefined(int value) => value is >= 0 and <= 2;
+    public static bool IsDefined(int value) => value is >= 0 and <= 3;
+
+    /// <summary>True for the formats that store int8 weights with a scale per output (the same tensors, the same files).</summary>
+    public static bool IsInt8(StoredFormat format) => format is StoredFormat.Int8 or StoredFormat.Int8Dynamic;
 
     public static string EnumMember(StoredFormat format) => $"global::StaticNet.WeightFormat.{format}";
 
     /// <summary>The format's short name: float32, bfloat16 or int8.</summary>
-    public static string Name(StoredFormat format) => format switch { StoredFormat.BFloat16 => "bfloat16", StoredFormat.Int8 => "int8", _ => "float32" };
+    public static string Name(StoredFormat format) => format switch { StoredFormat.BFloat16 => "bfloat16", StoredFormat.Int8 => "int8", StoredFormat.Int8Dynamic => "int8 with int8 inputs", _ => "float32" };
 
     public static string Describe(StoredFormat format)
         => format switch
         {
             StoredFormat.BFloat16 => "bfloat16",
             StoredFormat.Int8 => "int8 with one scale per output",
+            StoredFormat.Int8Dynamic => "int8 with one scale per output, inputs quantised to int8 per row",
             _ => "float32",
         };
 
-    /// <summary>The suffix of the <c>DenseKernel</c> entry points for the format: <c>Forward</c>, <c>ForwardBFloat16</c>, <c>ForwardInt8</c>.</summary>
+    /// <summary>The suffix of the <c>DenseKernel</c> entry points for the format: <c>Forward</c>, <c>ForwardBFloat16</c>, <c>ForwardInt8</c>, <c>ForwardInt8Dynamic</c>.</summary>
     public static string KernelSuffix(StoredFormat format) => format == StoredFormat.Float32 ? string.Empty : format.ToString();
 }

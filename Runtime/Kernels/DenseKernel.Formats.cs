@@ -92,7 +92,15 @@ public static partial class DenseKernel
         {
             ThrowFormatMismatch(weights.ElementBytes, TFormat.ElementBytes);
         }
+
+        if (weights.DynamicActivations)
+        {
+            ThrowDynamicFormat();
+        }
     }
+
+    private static void ThrowDynamicFormat()
+        => throw new ArgumentException("The weights were packed as WeightFormat.Int8Dynamic, which only ForwardInt8Dynamic reads: pack and call in the same weight format.");
 
     private static void ThrowFormatMismatch(int packed, int expected)
         => throw new ArgumentException($"The weights were packed with {packed} bytes a weight, but this kernel reads {expected}: pack and call in the same weight format.");

@@ -28,15 +28,16 @@ public sealed unsafe class DenseWeights
     // Keeps the pinned storage alive; PackedPanels and Bias point into it.
     private readonly byte[] _storage;
 
-    private DenseWeights(int inputs, int outputs, int elementBytes, int perOutputFloats)
+    private DenseWeights(int inputs, int outputs, int elementBytes, long stepsPerPanel, int perOutputFloats, bool dynamicActivations)
     {
         // Read here so that the cache sizes are known before any kernel runs (see CacheSizes).
         _ = CacheSizes.L2Bytes;
         Inputs = inputs;
         Outputs = outputs;
         ElementBytes = elementBytes;
+        DynamicActivations = dynamicActivations;
         Panels = (outputs + PanelWidth - 1) / PanelWidth;
-        long panelBytes = (long)Panels * PanelWidth * inputs * elementBytes;
+        long panelBytes = (long)Panels * PanelWidth * stepsPerPanel * elementBytes;
         // The per-output floats start on a 64-byte boundary too: the epilogue reads them with aligned loads.
         long perOutputStart = (panelBytes + AlignmentBytes - 1) / AlignmentBytes * AlignmentBytes;
         long total = perOutputStart + ((long)Panels * PanelWidth * perOutputFloats * sizeof(float)) + AlignmentBytes;
@@ -62,6 +63,12 @@ public sealed unsafe class DenseWeights
 
     /// <summary>Bytes one packed weight takes: tells the formats apart (float32 4, bfloat16 2, int8 1), so a kernel never reads one as another.</summary>
     internal int ElementBytes { get; }
+
+    /// <summary>
+    /// True for <see cref="WeightFormat.Int8Dynamic"/> (<see cref="Int8DynamicWeights"/>): int8 like <see cref="WeightFormat.Int8"/>
+    /// but laid out four inputs to a lane for integer dot products, so the float kernels must not read it.
+    /// </summary>
+    internal bool DynamicActivations { get; }
 
     /// <summary>Number of 16-wide column panels, ⌈N / 16⌉.</summary>
     internal int Panels { get; }
@@ -104,6 +111,7 @@ public sealed unsafe class DenseWeights
             WeightFormat.Float32 => Float32Weights.Pack(weight, bias, inputs, outputs),
             WeightFormat.BFloat16 => BFloat16Weights.Pack(weight, bias, inputs, outputs),
             WeightFormat.Int8 => Int8Weights.Pack(weight, bias, inputs, outputs),
+            WeightFormat.Int8Dynamic => Int8DynamicWeights.Pack(weight, bias, inputs, outputs),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a weight format."),
         };
 
@@ -112,6 +120,21 @@ public sealed unsafe class DenseWeights
     {
         ArgumentNullException.ThrowIfNull(weight);
         return Int8Weights.PackQuantized(weight.Values, weight.Scales, bias, inputs, outputs);
+    }
+
+    /// <summary>
+    /// Packs int8 weights with their per-output scales (<see cref="Weights.QuantizedTensors.ReadInt8"/>) as they are, in
+    /// <paramref name="format"/>: <see cref="WeightFormat.Int8"/> or <see cref="WeightFormat.Int8Dynamic"/>.
+    /// </summary>
+    public static DenseWeights Pack(Weights.Int8Matrix weight, ReadOnlySpan<float> bias, int inputs, int outputs, WeightFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return format switch
+        {
+            WeightFormat.Int8 => Int8Weights.PackQuantized(weight.Values, weight.Scales, bias, inputs, outputs),
+            WeightFormat.Int8Dynamic => Int8DynamicWeights.PackQuantized(weight.Values, weight.Scales, bias, inputs, outputs),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "int8 weights pack as WeightFormat.Int8 or WeightFormat.Int8Dynamic."),
+        };
     }
 
     /// <summary>
@@ -154,7 +177,11 @@ public sealed unsafe class DenseWeights
     /// <summary>Zeroed, aligned storage for a K × N layer in <typeparamref name="TFormat"/>, for the format to pack into.</summary>
     internal static DenseWeights Allocate<TFormat>(int inputs, int outputs)
         where TFormat : struct, IWeightFormat
-        => new(inputs, outputs, TFormat.ElementBytes, TFormat.PerOutputFloats);
+        => new(inputs, outputs, TFormat.ElementBytes, inputs, TFormat.PerOutputFloats, dynamicActivations: false);
+
+    /// <summary>Zeroed, aligned storage for a K × N layer in <see cref="Int8DynamicWeights"/>' layout (K rounded up to whole quads).</summary>
+    internal static DenseWeights AllocateInt8Dynamic(int inputs, int outputs)
+        => new(inputs, outputs, sizeof(sbyte), Int8DynamicWeights.PaddedInputs(inputs), Int8DynamicWeights.PerOutputFloats, dynamicActivations: true);
 
     /// <summary>
     /// Where output <paramref name="output"/>'s weights start in the packed layout: its panel, then its lane.

@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using StaticNet.Bench.Contenders;
+using StaticNet.Kernels;
+
+namespace StaticNet.Bench;
+
+/// <summary>
+/// <c>--int8-ab [rounds]</c>: the MNIST network in float32, int8 and int8 dynamic against ONNX Runtime's float32 model
+/// and its int8 graph (DynamicQuantizeLinear + MatMulInteger), one thread, at batch 1, 8, 64 and 256; then the two x64
+/// paths of int8 dynamic's integer dot products (AVX-VNNI, AVX-512BW) on MNIST's first layer. Alternating short bursts
+/// in one process, each contender's fastest burst kept, so load from other processes (which only ever slows a burst
+/// down) affects all alike.
+/// </summary>
+internal static class Int8Comparison
+{
+    public static void Run(int rounds)
+    {
+        if (Environment.GetEnvironmentVariable("INT8_AB_LAYERS") == "1")
+        {
+            LayerBreakdown(rounds);
+            return;
+        }
+
+        Console.WriteLine($"MNIST 784-128-64-10, one thread, µs per call: best of {rounds} alternating bursts of ~2 ms");
+        Console.WriteLine("batch   float32      int8  int8 dyn   ORT f32  ORT int8   dyn vs f32  dyn vs int8  dyn vs ORT f32  dyn vs ORT int8");
+        Model model = Model.Create(Model.Mnist);
+        var float32 = MnistNet.Load(model.WeightsPath);
+        var int8 = MnistNetInt8.Load(model.WeightsPath);
+        var dynamic = MnistNetInt8Dynamic.Load(model.WeightsPath);
+        foreach (int batch in new[] { 1, 8, 64, 256 })
+        {
+            float[] input = GC.AllocateArray<float>(batch * model.InputSize, pinned: true);
+            float[] output = GC.AllocateArray<float>(batch * model.OutputSize, pinned: true);
+            Model.FillInputs(input);
+            using var ortFloat32 = new OnnxRuntimeContender(model, input, output, batch, threads: 1);
+            using var ortInt8 = new OnnxRuntimeContender(OnnxModelWriter.WriteInt8(model), model, input, output, batch, threads: 1);
+            double[] best = Compare(rounds,
+            [
+                () => float32.Forward(input, output),
+                () => int8.Forward(input, output),
+                () => dynamic.Forward(input, output),
+                ortFloat32.Run,
+                ortInt8.Run,
+            ]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{batch,5}  {Us(best[0]),8:F2}  {Us(best[1]),8:F2}  {Us(best[2]),8:F2}  {Us(best[3]),8:F2}  {Us(best[4]),8:F2}   {best[0] / best[2],9:F2}×  {best[1] / best[2],10:F2}×  {best[3] / best[2],13:F2}×  {best[4] / best[2],14:F2}×"));
+        }
+
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            Console.WriteLine();
+            Console.WriteLine("int8 dynamic, dense 784→128 + ReLU, µs per call by path");
+            Console.WriteLine(" rows  AVX-VNNI  AVX-512BW  AVX-512BW / AVX-VNNI");
+            var (weight, bias) = Layer(784, 128);
+            DenseWeights packed = DenseWeights.Pack(weight, bias, 784, 128, WeightFormat.Int8Dynamic);
+            foreach (int rows in new[] { 1, 8, 64, 256 })
+            {
+                float[] x = new float[rows * 784];
+                float[] y = new float[rows * 128];
+                Model.FillInputs(x);
+                double[] best = Compare(rounds,
+                [
+                    () => DenseKernel.ForwardInt8DynamicAvxVnni<Mnist1, ReLUActivation>(x, y, rows, packed),
+                    () => DenseKernel.ForwardInt8DynamicAvx512BW<Mnist1, ReLUActivation>(x, y, rows, packed),
+                ]);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows,5}  {Us(best[0]),8:F2}  {Us(best[1]),9:F2}  {best[1] / best[0],19:F2}×"));
+            }
+        }
+
+        LayerBreakdown(rounds);
+    }
+
+    /// <summary>Batch 1, layer by layer: MNIST's three dense layers in int8 dynamic and in float32, one call each.</summary>
+    private static void LayerBreakdown(int rounds)
+    {
+        Console.WriteLine();
+        Console.WriteLine("batch 1 by layer, µs per call: int8 dynamic, float32");
+        var (w1, b1) = Layer(784, 128);
+        var (w2, b2) = Layer(128, 64);
+        var (w3, b3) = Layer(64, 10);
+        DenseWeights d1 = DenseWeights.Pack(w1, b1, 784, 128, WeightFormat.Int8Dynamic), f1 = DenseWeights.Pack(w1, b1, 784, 128);
+        DenseWeights d2 = DenseWeights.Pack(w2, b2, 128, 64, WeightFormat.Int8Dynamic), f2 = DenseWeights.Pack(w2, b2, 128, 64);
+        DenseWeights d3 = DenseWeights.Pack(w3, b3, 64, 10, WeightFormat.Int8Dynamic), f3 = DenseWeights.Pack(w3, b3, 64, 10);
+        float[] x = new float[784];
+        float[] h1 = new float[128];
+        float[] h2 = new float[64];
+        float[] y = new float[10];
+        Model.FillInputs(x);
+        Model model = Model.Create(Model.Mnist);
+        var float32Net = MnistNet.Load(model.WeightsPath);
+        var dynamicNet = MnistNetInt8Dynamic.Load(model.WeightsPath);
+        double[] best = Compare(rounds,
+        [
+            () => DenseKernel.ForwardInt8Dynamic<Mnist1, ReLUActivation>(x, h1, 1, d1),
+            () => DenseKernel.ForwardInt8Dynamic<Mnist2, ReLUActivation>(h1, h2, 1, d2),
+            () => DenseKernel.ForwardSoftmaxInt8Dynamic<Mnist3>(h2, y, 1, d3),
+            () => DenseKernel.Forward<Mnist1, ReLUActivation>(x, h1, 1, f1),
+            () => DenseKernel.Forward<Mnist2, ReLUActivation>(h1, h2, 1, f2),
+            () => DenseKernel.ForwardSoftmax<Mnist3>(h2, y, 1, f3),
+            () => dynamicNet.Forward(x, y),
+            () => float32Net.Forward(x, y),
+        ]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"networks: int8 dynamic {Us(best[6]):F3}, float32 {Us(best[7]):F3}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"784→128 {Us(best[0]):F3} {Us(best[3]):F3}; 128→64 {Us(best[1]):F3} {Us(best[4]):F3}; 64→10 + softmax {Us(best[2]):F3} {Us(best[5]):F3}"));
+    }
+
+    private readonly struct Mnist2 : IDenseShape
+    {
+        public static int Inputs => 128;
+
+        public static int Outputs => 64;
+    }
+
+    private readonly struct Mnist3 : IDenseShape
+    {
+        public static int Inputs => 64;
+
+        public static int Outputs => 10;
+    }
+
+    private readonly struct Mnist1 : IDenseShape
+    {
+        public static int Inputs => 784;
+
+        public static int Outputs => 128;
+    }
+
+    private static double Us(double seconds) => seconds * 1e6;
+
+    private static (float[] Weight, float[] Bias) Layer(int inputs, int outputs)
+    {
+        var random = new Random(1);
+        var weight = new float[inputs * outputs];
+        var bias = new float[outputs];
+        for (int i = 0; i < weight.Length; i++)
+        {
+            weight[i] = (random.NextSingle() - 0.5f) * 0.1f;
+        }
+
+        for (int i = 0; i < bias.Length; i++)
+        {
+            bias[i] = (random.NextSingle() - 0.5f) * 0.1f;
+        }
+
+        return (weight, bias);
+    }
+
+    /// <summary>Each action's best seconds per call over <paramref name="rounds"/> rounds of one burst each, in rotating order.</summary>
+    private static double[] Compare(int rounds, IReadOnlyList<Action> actions)
+    {
+        // Warm-up, each action on its own for ~150 ms (tier-1 code, ONNX Runtime's first runs), which also times it: each
+        // gets bursts of ~2 ms at its own speed.
+        var burst = new int[actions.Count];
+        for (int i = 0; i < actions.Count; i++)
+        {
+            var warm = Stopwatch.StartNew();
+            int calls = 0;
+            while (warm.ElapsedMilliseconds < 150)
+            {
+                actions[i]();
+                calls++;
+            }
+
+            burst[i] = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
+        }
+
+        var best = new double[actions.Count];
+        Array.Fill(best, double.MaxValue);
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < actions.Count; i++)
+            {
+                int which = (i + round) % actions.Count;
+                Action action = actions[which];
+                long start = Stopwatch.GetTimestamp();
+                for (int c = 0; c < burst[which]; c++)
+                {
+                    action();
+                }
+
+                best[which] = Math.Min(best[which], Stopwatch.GetElapsedTime(start).TotalSeconds / burst[which]);
+            }
+        }
+
+        return best;
+    }
+}
