@@ -81,7 +81,7 @@ internal static class ConvolutionLayers
         }
 
         Line(string.Create(Inv, $"LeNet per layer, one thread: best of {rounds} alternating bursts of ~2 ms per measurement, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
-        Line(string.Create(Inv, $"{ComparisonResults.CpuName()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}; load average before: {LoadAverage()}"));
+        Line(string.Create(Inv, $"{ComparisonResults.CpuName()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}; load average before: {AlternatingBursts.LoadAverage()}"));
         double bestPeak = double.MaxValue;
         foreach (int batch in Batches)
         {
@@ -182,7 +182,7 @@ internal static class ConvolutionLayers
         }
 
         Line();
-        Line(string.Create(Inv, $"FP32 peak, best burst of the whole run: {peakFlop / bestPeak / 1e9:F1} GFLOP/s. Load average after: {LoadAverage()}"));
+        Line(string.Create(Inv, $"FP32 peak, best burst of the whole run: {peakFlop / bestPeak / 1e9:F1} GFLOP/s. Load average after: {AlternatingBursts.LoadAverage()}"));
         Line("In the pass: LeNet cut after the step minus LeNet cut before it (each the fastest burst); \"below noise\" where the difference is not positive. Alone: the layer as a network of its own over the batch's real activations. % peak: of the FP32 peak measured in the same bursts as that batch.");
         string folder = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results");
         Directory.CreateDirectory(folder);
@@ -194,41 +194,7 @@ internal static class ConvolutionLayers
     /// <summary>Each measurement's fastest seconds per call over <paramref name="rounds"/> rounds of one ~2 ms burst each.</summary>
     private static Dictionary<string, double> Measure(List<(string Name, Action Call)> measured, int rounds)
     {
-        // Warm-up (tier-1 code for all), then calls per burst for ~2 ms each at its warm-up speed.
-        var calls = new int[measured.Count];
-        var seconds = new double[measured.Count];
-        var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 300)
-        {
-            for (int m = 0; m < measured.Count; m++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                measured[m].Call();
-                seconds[m] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-                calls[m]++;
-            }
-        }
-
-        int[] burst = [.. Enumerable.Range(0, measured.Count).Select(m => Math.Max(1, (int)(0.002 / (seconds[m] / calls[m]))))];
-        var best = new double[measured.Count];
-        Array.Fill(best, double.MaxValue);
-        for (int round = 0; round < rounds; round++)
-        {
-            // Start each round at another measurement, so none always follows the same one.
-            for (int i = 0; i < measured.Count; i++)
-            {
-                int m = (round + i) % measured.Count;
-                Action call = measured[m].Call;
-                long start = Stopwatch.GetTimestamp();
-                for (int c = 0; c < burst[m]; c++)
-                {
-                    call();
-                }
-
-                best[m] = Math.Min(best[m], Stopwatch.GetElapsedTime(start).TotalSeconds / burst[m]);
-            }
-        }
-
+        double[] best = AlternatingBursts.Best(rounds, [.. measured.Select(m => m.Call)]);
         return Enumerable.Range(0, measured.Count).ToDictionary(m => measured[m].Name, m => best[m]);
     }
 
@@ -281,8 +247,4 @@ internal static class ConvolutionLayers
     private static string Rate(double flop, double seconds) => string.Create(Inv, $"{flop / seconds / 1e9:F1}");
 
     private static string OfPeak(double flop, double seconds, double peakGflops) => string.Create(Inv, $"{100 * flop / seconds / 1e9 / peakGflops:F1}%");
-
-    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
-    internal static string LoadAverage()
-        => File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

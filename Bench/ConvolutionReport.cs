@@ -45,7 +45,7 @@ internal static class ConvolutionReport
         Line(string.Create(Inv, $"{(quick ? Program.QuickJobDescription : Program.FullJobDescription)}, {elapsed.TotalMinutes:F1} min in all. ONNX Runtime {Contenders.OnnxRuntimeContender.Version}; {torchSharp}."));
         Line(peak is null ? "FP32 peak of one core: not measured in this run." :
             string.Create(Inv, $"FP32 peak of one core ({peakMethod}, same run): **{peak:F1} GFLOP/s** median, {Program.PeakFlops(peakMethod) / peakStats!.Min:F1} best iteration."));
-        Line($"Load average (1, 5, 15 minutes) at the end of the run: {ConvolutionLayers.LoadAverage()}.");
+        Line($"Load average (1, 5, 15 minutes) at the end of the run: {AlternatingBursts.LoadAverage()}.");
         Line();
         Line(string.Create(Inv, $"### LeNet: 1×28×28 → Conv2d(1, 8, 5, pad 2), ReLU, MaxPool 2 → Conv2d(8, 16, 5), BatchNorm, ReLU, MaxPool 2 → 400→64, ReLU → 10 ({ConvolutionModel.FlopPerSample:N0} FLOP per sample)"));
         Line();

@@ -31,7 +31,7 @@ internal static class FormatComparison
 
     public static void Run(int rounds)
     {
-        Console.WriteLine($"Weight formats, one thread, best of {rounds} alternating bursts of ~2 ms each; load average {LoadAverage()}");
+        Console.WriteLine($"Weight formats, one thread, best of {rounds} alternating bursts of ~2 ms each; load average {AlternatingBursts.LoadAverage()}");
         Console.WriteLine("case                                        float32 µs  bfloat16 µs  int8 µs   f32/bf16  f32/int8  others' cores");
         Model model = Model.Create(Model.Mnist);
         MnistNet float32 = MnistNet.Load(model.WeightsPath);
@@ -81,51 +81,9 @@ internal static class FormatComparison
     private static void Report(string name, int rounds, Action float32, Action bfloat16, Action int8)
     {
         MachineLoad? load = MachineLoad.Start();
-        double[] best = Compare(rounds, float32, bfloat16, int8);
+        double[] best = AlternatingBursts.Best(rounds, [float32, bfloat16, int8]);
         Console.WriteLine(string.Create(Inv,
             $"{name,-42} {best[0] * 1e6,10:F3}  {best[1] * 1e6,11:F3}  {best[2] * 1e6,7:F3}   {best[0] / best[1],8:F2}  {best[0] / best[2],8:F2}  {load?.OthersInCores() ?? double.NaN,8:F2}"));
-    }
-
-    /// <summary>The 1-, 5- and 15-minute load averages, where Linux gives them.</summary>
-    internal static string LoadAverage()
-        => System.IO.File.Exists("/proc/loadavg") ? string.Join(' ', System.IO.File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
-
-    /// <summary>The fastest burst's seconds per call of each contender, in alternating order.</summary>
-    internal static double[] Compare(int rounds, params Action[] contenders)
-    {
-        // Warm-up (tier-1 code for all), then calls per burst for ~2 ms at the slowest one's speed.
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.ElapsedMilliseconds < 300)
-        {
-            foreach (Action contender in contenders)
-            {
-                contender();
-            }
-
-            calls++;
-        }
-
-        int burst = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
-        var best = new double[contenders.Length];
-        Array.Fill(best, double.MaxValue);
-        for (int round = 0; round < rounds; round++)
-        {
-            // Rotate which goes first, so none always follows another.
-            for (int j = 0; j < contenders.Length; j++)
-            {
-                int c = (j + round) % contenders.Length;
-                long start = Stopwatch.GetTimestamp();
-                for (int i = 0; i < burst; i++)
-                {
-                    contenders[c]();
-                }
-
-                best[c] = Math.Min(best[c], Stopwatch.GetElapsedTime(start).TotalSeconds / burst);
-            }
-        }
-
-        return best;
     }
 }
 
@@ -190,7 +148,7 @@ internal static unsafe class Widening
 
             int chain = groups * 4;
             actions[^1] = () => Sink(DependentChain(chain));
-            double[] best = FormatComparison.Compare(rounds, actions);
+            double[] best = AlternatingBursts.Best(rounds, actions);
             double hertz = 4.0 * chain / best[^1];
             Console.WriteLine(string.Create(Inv, $"widening alone, weights in {where}, clock {hertz / 1e9:F2} GHz (a chain of dependent FMAs, 4 cycles each): cycles per 16 weights, each into one FMA"));
             for (int i = 0; i < loops.Length; i++)

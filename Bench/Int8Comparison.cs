@@ -37,7 +37,7 @@ internal static class Int8Comparison
             Model.FillInputs(input);
             using var ortFloat32 = new OnnxRuntimeContender(model, input, output, batch, threads: 1);
             using var ortInt8 = new OnnxRuntimeContender(OnnxModelWriter.WriteInt8(model), model, input, output, batch, threads: 1);
-            double[] best = Compare(rounds,
+            double[] best = AlternatingBursts.Best(rounds,
             [
                 () => float32.Forward(input, output),
                 () => int8.Forward(input, output),
@@ -61,7 +61,7 @@ internal static class Int8Comparison
                 float[] x = new float[rows * 784];
                 float[] y = new float[rows * 128];
                 Model.FillInputs(x);
-                double[] best = Compare(rounds,
+                double[] best = AlternatingBursts.Best(rounds,
                 [
                     () => DenseKernel.ForwardInt8DynamicAvxVnni<Mnist1, ReLUActivation>(x, y, rows, packed),
                     () => DenseKernel.ForwardInt8DynamicAvx512BW<Mnist1, ReLUActivation>(x, y, rows, packed),
@@ -92,7 +92,7 @@ internal static class Int8Comparison
         Model model = Model.Create(Model.Mnist);
         var float32Net = MnistNet.Load(model.WeightsPath);
         var dynamicNet = MnistNetInt8Dynamic.Load(model.WeightsPath);
-        double[] best = Compare(rounds,
+        double[] best = AlternatingBursts.Best(rounds,
         [
             () => DenseKernel.ForwardInt8Dynamic<Mnist1, ReLUActivation>(x, h1, 1, d1),
             () => DenseKernel.ForwardInt8Dynamic<Mnist2, ReLUActivation>(h1, h2, 1, d2),
@@ -146,45 +146,5 @@ internal static class Int8Comparison
         }
 
         return (weight, bias);
-    }
-
-    /// <summary>Each action's best seconds per call over <paramref name="rounds"/> rounds of one burst each, in rotating order.</summary>
-    private static double[] Compare(int rounds, IReadOnlyList<Action> actions)
-    {
-        // Warm-up, each action on its own for ~150 ms (tier-1 code, ONNX Runtime's first runs), which also times it: each
-        // gets bursts of ~2 ms at its own speed.
-        var burst = new int[actions.Count];
-        for (int i = 0; i < actions.Count; i++)
-        {
-            var warm = Stopwatch.StartNew();
-            int calls = 0;
-            while (warm.ElapsedMilliseconds < 150)
-            {
-                actions[i]();
-                calls++;
-            }
-
-            burst[i] = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
-        }
-
-        var best = new double[actions.Count];
-        Array.Fill(best, double.MaxValue);
-        for (int round = 0; round < rounds; round++)
-        {
-            for (int i = 0; i < actions.Count; i++)
-            {
-                int which = (i + round) % actions.Count;
-                Action action = actions[which];
-                long start = Stopwatch.GetTimestamp();
-                for (int c = 0; c < burst[which]; c++)
-                {
-                    action();
-                }
-
-                best[which] = Math.Min(best[which], Stopwatch.GetElapsedTime(start).TotalSeconds / burst[which]);
-            }
-        }
-
-        return best;
     }
 }

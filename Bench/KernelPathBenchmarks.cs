@@ -85,48 +85,11 @@ internal static class PathComparison
                 (int k, int n) = KernelBenchmarks.Size(shape);
                 double flop = 2.0 * k * n * rows;
 
-                // Warm-up (tier-1 code for both), then calls per burst for ~2 ms at the AVX2 path's speed.
-                var warm = Stopwatch.StartNew();
-                int calls = 0;
-                while (warm.ElapsedMilliseconds < 200)
-                {
-                    vector128.DensePath();
-                    vector256.DensePath();
-                    calls++;
-                }
-
-                int burst = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
-                double best128 = double.MaxValue, best256 = double.MaxValue;
-                for (int round = 0; round < rounds; round++)
-                {
-                    // Alternate which goes first, so neither always follows the other.
-                    if (round % 2 == 0)
-                    {
-                        best128 = Math.Min(best128, Burst(vector128, burst));
-                        best256 = Math.Min(best256, Burst(vector256, burst));
-                    }
-                    else
-                    {
-                        best256 = Math.Min(best256, Burst(vector256, burst));
-                        best128 = Math.Min(best128, Burst(vector128, burst));
-                    }
-                }
-
+                double[] best = AlternatingBursts.Best(rounds, [vector128.DensePath, vector256.DensePath]);
+                double best128 = best[0], best256 = best[1];
                 double rate128 = flop / best128 / 1e9, rate256 = flop / best256 / 1e9;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shape,-10} {rows,4}  {rate128,15:F1}  {rate256,12:F1}  {rate128 / rate256,14:P0}"));
             }
         }
-    }
-
-    /// <summary>Seconds per call over one burst.</summary>
-    private static double Burst(KernelPathBenchmarks benchmark, int calls)
-    {
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < calls; i++)
-        {
-            benchmark.DensePath();
-        }
-
-        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
     }
 }

@@ -121,31 +121,8 @@ internal static class ParallelBatchComparison
         {
             var benchmark = new ParallelBatchBenchmarks { Format = format, FreshInput = fresh };
             benchmark.Setup();
-            var warm = Stopwatch.StartNew();
-            int calls = 0;
-            while (warm.ElapsedMilliseconds < 300)
-            {
-                benchmark.Forward();
-                benchmark.ForwardParallel();
-                calls++;
-            }
-
-            int burst = Math.Max(1, (int)(calls * 2.0 / warm.Elapsed.TotalMilliseconds));
-            double bestOne = double.MaxValue, bestAll = double.MaxValue;
-            for (int round = 0; round < rounds; round++)
-            {
-                if (round % 2 == 0)
-                {
-                    bestOne = Math.Min(bestOne, Burst(benchmark.Forward, burst));
-                    bestAll = Math.Min(bestAll, Burst(benchmark.ForwardParallel, burst));
-                }
-                else
-                {
-                    bestAll = Math.Min(bestAll, Burst(benchmark.ForwardParallel, burst));
-                    bestOne = Math.Min(bestOne, Burst(benchmark.Forward, burst));
-                }
-            }
-
+            double[] best = AlternatingBursts.Best(rounds, [benchmark.Forward, benchmark.ForwardParallel], untimedLead: true);
+            double bestOne = best[0], bestAll = best[1];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {(fresh ? "fresh" : "same"),-5}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
             Console.WriteLine($"  single calls, Forward:         {Percentiles(benchmark.Forward)}");
             Console.WriteLine($"  single calls, ForwardParallel: {Percentiles(benchmark.ForwardParallel)}");
@@ -154,7 +131,7 @@ internal static class ParallelBatchComparison
         // Idle: after a burst of parallel calls, the workers spin briefly and then block.
         var idle = new ParallelBatchBenchmarks { Format = "float32" };
         idle.Setup();
-        Burst(idle.ForwardParallel, 10_000);
+        AlternatingBursts.Burst(idle.ForwardParallel, 10_000);
         using Process process = Process.GetCurrentProcess();
         process.Refresh();
         TimeSpan cpuBefore = process.TotalProcessorTime;
@@ -179,27 +156,5 @@ internal static class ParallelBatchComparison
         Array.Sort(times);
         double Micro(double p) => times[(int)(p * (times.Length - 1))] * 1e6 / Stopwatch.Frequency;
         return string.Create(CultureInfo.InvariantCulture, $"p10 {Micro(0.1):F2} µs, p50 {Micro(0.5):F2} µs, p90 {Micro(0.9):F2} µs");
-    }
-
-    /// <summary>Seconds per call over one burst, after a lead of untimed calls.</summary>
-    /// <remarks>
-    /// The lead (a tenth of the burst) measures the hot loop, not its start: during the other method's burst the
-    /// workers had no work for longer than they spin, so they blocked, and the first calls after that run alone while
-    /// a worker wakes (tens of microseconds, far more on a busy machine).
-    /// </remarks>
-    private static double Burst(Action call, int calls)
-    {
-        for (int i = 0; i < calls / 10; i++)
-        {
-            call();
-        }
-
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < calls; i++)
-        {
-            call();
-        }
-
-        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
     }
 }
