@@ -213,15 +213,18 @@ static int Correct<TNetwork>(TNetwork net, float[] images, byte[] labels, int co
 static double Median(double[] sorted) => sorted[sorted.Length / 2];
 
 // Batch 1: every call timed on its own, after a warm-up, so the median and the tail are real per-call latencies.
+// The warm-up lasts a quarter of a second, not a number of calls: the JIT replaces a method's first code with its
+// optimised code ~100 ms after the method gets busy, and a few thousand microsecond calls are over sooner.
 static double[] BatchOneLatencies<TNetwork>(TNetwork net, float[] images, int count)
     where TNetwork : INetwork
 {
     int samples = Math.Min(count, 10_000);
     var latencies = new double[samples];
     float[] output = new float[TNetwork.OutputSize];
-    for (int i = 0; i < Math.Min(samples, 2_000); i++)
+    var warmUp = Stopwatch.StartNew();
+    for (int i = 0; samples > 0 && warmUp.ElapsedMilliseconds < 250; i++)
     {
-        net.Forward(images.AsSpan((i % count) * TNetwork.InputSize, TNetwork.InputSize), output);
+        net.Forward(images.AsSpan((i % samples) * TNetwork.InputSize, TNetwork.InputSize), output);
     }
 
     Terminal.WithProgress("timing batch 1", report =>
