@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using StaticNet.Kernels;
 
@@ -9,7 +11,8 @@ namespace StaticNet.Bench;
 /// (1→8 and 8→16, 5×5) and two 3×3 padding-1 layers on 32×32 (16→32, 32→32). Run with
 /// <c>--filter '*ConvolutionLayerBenchmarks*'</c>. A layer does 2 × C_out × H_out × W_out × (C_in / groups) × kH × kW
 /// FLOPs per sample (<see cref="Flops{TShape}"/>); divide by the time for GFLOP/s and compare with
-/// <see cref="PeakBenchmarks.FmaPeak"/>.
+/// <see cref="PeakBenchmarks.FmaPeak"/>. On a machine whose speed changes from process to process, <c>--conv-kernels</c>
+/// (<see cref="RunBursts"/>) times the same layers and the FMA peak in one process, in alternating bursts.
 /// </summary>
 [MemoryDiagnoser]
 public class ConvolutionLayerBenchmarks
@@ -42,6 +45,43 @@ public class ConvolutionLayerBenchmarks
         _leNet2.Prepare<LeNet2Shape>(Batch);
         _conv16To32.Prepare<Conv16To32Shape>(Batch);
         _conv32To32.Prepare<Conv32To32Shape>(Batch);
+    }
+
+    private static float Sink { get; set; }
+
+    /// <summary>
+    /// <c>--conv-kernels [rounds]</c>: each layer's GFLOP/s and share of one core's FP32 peak, the peak loop timed in the
+    /// same alternating bursts (<see cref="AlternatingBursts"/>), at batch 1, 8, 64 and 256.
+    /// </summary>
+    public static void RunBursts(int rounds)
+    {
+        using var peak = new PeakBenchmarks();
+        peak.Setup();
+        string peakMethod = ComparisonResults.PeakMethod;
+        Action fma = Vector512.IsHardwareAccelerated ? () => Sink += peak.FmaPeak() : () => Sink += peak.FmaPeak256();
+        double peakFlop = Program.PeakFlops(peakMethod);
+        Console.WriteLine($"Convolution layers, one thread, best of {rounds} alternating bursts of ~2 ms with the FP32 peak loop ({peakMethod}); load average {AlternatingBursts.LoadAverage()}");
+        Console.WriteLine("batch  layer                        µs/call   GFLOP/s  % of peak (peak in the same bursts)");
+        foreach (int batch in new[] { 1, 8, 64, 256 })
+        {
+            var layers = new ConvolutionLayerBenchmarks { Batch = batch };
+            layers.Setup();
+            (string Name, double Flop, Action Run)[] cases =
+            [
+                ("Conv2d(1, 8, 5, pad 2) 28x28", Flops<LeNet1Shape>() * batch, layers.LeNetConv1),
+                ("Conv2d(8, 16, 5) 14x14", Flops<LeNet2Shape>() * batch, layers.LeNetConv2),
+                ("Conv2d(16, 32, 3, pad 1) 32x32", Flops<Conv16To32Shape>() * batch, layers.Conv16To32),
+                ("Conv2d(32, 32, 3, pad 1) 32x32", Flops<Conv32To32Shape>() * batch, layers.Conv32To32),
+            ];
+            double[] best = AlternatingBursts.Best(rounds, [.. Array.ConvertAll(cases, c => c.Run), fma]);
+            double peakRate = peakFlop / best[^1];
+            for (int c = 0; c < cases.Length; c++)
+            {
+                double rate = cases[c].Flop / best[c];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{batch,5}  {cases[c].Name,-28} {best[c] * 1e6,9:F1}  {rate / 1e9,8:F1}  {100 * rate / peakRate,6:F1}% of {peakRate / 1e9:F1}"));
+            }
+        }
     }
 
     /// <summary>FLOPs of one sample through the layer: a multiply and an add per weight per output position.</summary>

@@ -18,7 +18,7 @@ using StaticNet.Bench.Contenders;
 namespace StaticNet.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--parallel-ab [rounds]] [--conv-layers [rounds]] [--format-ab [rounds]] [--int8-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
+/// <c>dotnet run -c Release --project Bench -- [--quick] [--first-call [runs]] [--path-ab [rounds]] [--parallel-ab [rounds]] [--conv-layers [rounds]] [--conv-kernels [rounds]] [--format-ab [rounds]] [--int8-ab [rounds]] [--chart [results.json] [chart.svg]] [BenchmarkDotNet options]</c>.
 /// <para>
 /// Without a <c>--filter</c>: the FP32 peak and the L2 and L3 read bandwidths of one core (<see cref="PeakBenchmarks"/>) and
 /// the network comparison (<see cref="NetworkBenchmarks"/>) in one run, then the comparison report with GFLOP/s, % of
@@ -75,6 +75,7 @@ public static class Program
             ("--path-ab", PathComparison.Run, 200),
             ("--parallel-ab", ParallelBatchComparison.Run, 400),
             ("--conv-layers", ConvolutionLayers.Run, 200),
+            ("--conv-kernels", ConvolutionLayerBenchmarks.RunBursts, 200),
             ("--format-ab", FormatComparison.Run, 200),
             ("--int8-ab", Int8Comparison.Run, 200),
         ];
