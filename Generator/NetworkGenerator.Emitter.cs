@@ -165,10 +165,11 @@ public sealed partial class NetworkGenerator
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 16 rows,");
-        w.Line("/// a share of the outputs of each layer too large for one core's cache. Same results, bit for bit, as");
-        w.Line("/// <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this falls back to for");
-        w.Line("/// small work or while another parallel call holds the cores. Allocates nothing.");
+        w.Line("/// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for a batch too small to");
+        w.Line("/// share by rows (batch 1 above all), a fixed share of the outputs of each layer worth a hand-off. Same results, bit for");
+        w.Line("/// bit, as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, which this falls back to");
+        w.Line("/// where no layer is worth a hand-off or while another parallel call holds the cores. Allocates nothing; the cores'");
+        w.Line("/// workers spin only briefly after a call, then block.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>");
         w.Line($"public void ForwardParallel({ReadOnlySpanOfFloat} inputs, {SpanOfFloat} outputs) => {Kernels}.ParallelBatch.Forward(this, inputs, outputs);");

@@ -198,10 +198,11 @@ partial record Normalised : global::StaticNet.INetwork
     }
 
     /// <summary>
-    /// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for fewer than 16 rows,
-    /// a share of the outputs of each layer too large for one core's cache. Same results, bit for bit, as
-    /// <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, which this falls back to for
-    /// small work or while another parallel call holds the cores. Allocates nothing.
+    /// Runs a batch on every core: each core takes a share of the rows through all the layers, or, for a batch too small to
+    /// share by rows (batch 1 above all), a fixed share of the outputs of each layer worth a hand-off. Same results, bit for
+    /// bit, as <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, which this falls back to
+    /// where no layer is worth a hand-off or while another parallel call holds the cores. Allocates nothing; the cores'
+    /// workers spin only briefly after a call, then block.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">The span lengths are not (batch, InputSize) and (batch, OutputSize) for one batch size.</exception>
     public void ForwardParallel(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => global::StaticNet.Kernels.ParallelBatch.Forward(this, inputs, outputs);
