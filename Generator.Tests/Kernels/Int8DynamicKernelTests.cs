@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -102,6 +103,32 @@ public sealed class Int8DynamicKernelTests
                 var y = new float[rows * 33];
                 forward(path, x, y, rows, packed);
                 KernelPaths.AssertBitIdentical(expected.AsSpan(0, rows * 33), y, $"{rows} rows, {path}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(64, 10, new[] { 95, 96, 97, 200 })]
+    [InlineData(1500, 17, new[] { 62, 63, 64, 66, 130 })]
+    public void Batches_spanning_several_row_tiles_give_each_row_the_same_bits(int inputs, int outputs, int[] batches)
+    {
+        // The AVX-VNNI path quantises a tile of rows at a time (96 rows, fewer for wide K: 63 at K = 1500), then
+        // multiplies it by each pair of panels; these batches end inside, at and past tile boundaries.
+        var random = new Random(inputs);
+        var (weight, bias) = KernelPaths.RandomLayer(random, inputs, outputs);
+        DenseWeights packed = DenseWeights.Pack(weight, bias, inputs, outputs, WeightFormat.Int8Dynamic);
+        int most = batches.Max();
+        float[] x = KernelPaths.RandomValues(random, most * inputs, 2f);
+        x[(most - 5) * inputs] = float.NaN;
+        float[] expected = Reference(weight, bias, x, most, inputs, outputs, v => MathF.Max(v, 0f));
+        Forward forward = Kernel(inputs, outputs, "ReLU");
+        foreach (string path in Paths)
+        {
+            foreach (int rows in batches)
+            {
+                var y = new float[rows * outputs];
+                forward(path, x, y, rows, packed);
+                KernelPaths.AssertBitIdentical(expected.AsSpan(0, rows * outputs), y, $"{inputs}→{outputs}, {rows} rows, {path}");
             }
         }
     }

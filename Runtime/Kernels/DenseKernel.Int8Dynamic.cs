@@ -29,6 +29,15 @@ public static partial class DenseKernel
     /// <summary>Rows the AVX-VNNI path computes together (3 rows × 2 panels fill the 16 ymm registers).</summary>
     private const int VnniRowBlock = 3;
 
+    /// <summary>
+    /// Rows per tile of the AVX-VNNI batch path at most: each pair of panels, in L1, meets every row of a tile, so 32
+    /// blocks of 3 rows share each time it is brought from L2.
+    /// </summary>
+    private const int VnniTileRowsMax = 96;
+
+    /// <summary>Quantised bytes per tile of the AVX-VNNI batch path at most (96 rows of MNIST's 784 inputs): a tile stays in L2.</summary>
+    private const int VnniTileBytes = 96 * 1024;
+
     /// <summary>Scratch bytes kept on the stack at most; wider layers quantise into native memory.</summary>
     private const int Int8DynamicStackBytes = 16 * 1024;
 
@@ -110,9 +119,10 @@ public static partial class DenseKernel
 
     /// <summary>
     /// AVX-VNNI: <c>vpdpbusd</c> multiplies 4 unsigned bytes by 4 signed bytes and adds them into an int32 lane, so the
-    /// inputs are stored as qx + 128 and 128 · Σₖ q[o, k] (<see cref="Int8DynamicWeights.Correction"/>) is subtracted
-    /// at the end. 256-bit registers: a panel is two of them. Blocks of 3 rows × 2 panels share each load of the weights;
-    /// a single row takes 4 panels at once, so 8 or 12 independent sums hide the instruction's latency.
+    /// inputs are stored as qx + 128 and 128 · Σₖ q[o, k] (<see cref="Int8DynamicWeights.Correction(DenseWeights)"/>) is subtracted
+    /// at the end. 256-bit registers: a panel is two of them. Rows in multiples of 3 go through
+    /// <see cref="VnniRowTiles{TShape, TActivation}"/> (blocks of 3 rows × 2 panels); the last rows % 3 one at a time,
+    /// 4 panels at once, so 8 independent sums hide the instruction's latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -131,94 +141,22 @@ public static partial class DenseKernel
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int quads = padded / Int8DynamicWeights.QuadWidth;
         int panels = PanelCount<TShape>();
+        int blocked = rows - (rows % VnniRowBlock);
+        float* bias = weights.Bias;
         using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock)]);
         byte* q0 = scratch.Bytes;
-        float* sx = stackalloc float[Int8DynamicRowBlock];
         fixed (float* x0 = input)
         fixed (float* y0 = output)
         {
-            int r = 0;
-            for (; r + VnniRowBlock <= rows; r += VnniRowBlock)
+            if (blocked > 0)
             {
-                for (int i = 0; i < VnniRowBlock; i++)
-                {
-                    sx[i] = QuantizeRow256(x0 + ((long)(r + i) * k), k, padded, q0 + ((long)i * padded), offset: 128);
-                }
-
-                int* q1 = (int*)(q0 + padded);
-                int* q2 = (int*)(q0 + (2 * padded));
-                float* y = y0 + ((long)r * n);
-                long panelBytes = (long)quads * Int8DynamicWeights.QuadBytes;
-                int p = 0;
-                for (; p + 2 <= panels; p += 2)
-                {
-                    // 3 rows × 2 panels: 12 sums, enough to keep both ports busy through vpdpbusd's latency, and all
-                    // 16 ymm registers of the VEX encoding in use (12 sums, 3 inputs, a weight).
-                    sbyte* w = Int8DynamicWeights.Panel(weights, p);
-                    Vector256<int> a0 = default, b0 = default, c0 = default, d0 = default;
-                    Vector256<int> a1 = default, b1 = default, c1 = default, d1 = default;
-                    Vector256<int> a2 = default, b2 = default, c2 = default, d2 = default;
-                    for (int j = 0; j < quads; j++)
-                    {
-                        Vector256<byte> x0j = Vector256.Create(((int*)q0)[j]).AsByte();
-                        Vector256<byte> x1j = Vector256.Create(q1[j]).AsByte();
-                        Vector256<byte> x2j = Vector256.Create(q2[j]).AsByte();
-                        Vector256<sbyte> v = Vector256.Load(w);
-                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x0j, v);
-                        a1 = AvxVnni.MultiplyWideningAndAdd(a1, x1j, v);
-                        a2 = AvxVnni.MultiplyWideningAndAdd(a2, x2j, v);
-                        v = Vector256.Load(w + 32);
-                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x0j, v);
-                        b1 = AvxVnni.MultiplyWideningAndAdd(b1, x1j, v);
-                        b2 = AvxVnni.MultiplyWideningAndAdd(b2, x2j, v);
-                        v = Vector256.Load(w + panelBytes);
-                        c0 = AvxVnni.MultiplyWideningAndAdd(c0, x0j, v);
-                        c1 = AvxVnni.MultiplyWideningAndAdd(c1, x1j, v);
-                        c2 = AvxVnni.MultiplyWideningAndAdd(c2, x2j, v);
-                        v = Vector256.Load(w + panelBytes + 32);
-                        d0 = AvxVnni.MultiplyWideningAndAdd(d0, x0j, v);
-                        d1 = AvxVnni.MultiplyWideningAndAdd(d1, x1j, v);
-                        d2 = AvxVnni.MultiplyWideningAndAdd(d2, x2j, v);
-                        w += Int8DynamicWeights.QuadBytes;
-                    }
-
-                    FinishVnni<TShape, TActivation>(a0, b0, sx[0], weights, y, p);
-                    FinishVnni<TShape, TActivation>(a1, b1, sx[1], weights, y + n, p);
-                    FinishVnni<TShape, TActivation>(a2, b2, sx[2], weights, y + (2 * n), p);
-                    FinishVnni<TShape, TActivation>(c0, d0, sx[0], weights, y, p + 1);
-                    FinishVnni<TShape, TActivation>(c1, d1, sx[1], weights, y + n, p + 1);
-                    FinishVnni<TShape, TActivation>(c2, d2, sx[2], weights, y + (2 * n), p + 1);
-                }
-
-                if (p < panels)
-                {
-                    sbyte* w = Int8DynamicWeights.Panel(weights, p);
-                    Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default;
-                    for (int j = 0; j < quads; j++)
-                    {
-                        Vector256<sbyte> low = Vector256.Load(w);
-                        Vector256<sbyte> high = Vector256.Load(w + 32);
-                        w += Int8DynamicWeights.QuadBytes;
-                        Vector256<byte> x = Vector256.Create(((int*)q0)[j]).AsByte();
-                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, low);
-                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, high);
-                        x = Vector256.Create(q1[j]).AsByte();
-                        a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, low);
-                        b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, high);
-                        x = Vector256.Create(q2[j]).AsByte();
-                        a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, low);
-                        b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, high);
-                    }
-
-                    FinishVnni<TShape, TActivation>(a0, b0, sx[0], weights, y, p);
-                    FinishVnni<TShape, TActivation>(a1, b1, sx[1], weights, y + n, p);
-                    FinishVnni<TShape, TActivation>(a2, b2, sx[2], weights, y + (2 * n), p);
-                }
+                VnniRowTiles<TShape, TActivation>(x0, y0, blocked, weights);
             }
 
-            for (; r < rows; r++)
+            for (int r = blocked; r < rows; r++)
             {
-                float s = QuantizeRow256(x0 + ((long)r * k), k, padded, q0, offset: 128);
+                float* row = x0 + ((long)r * k);
+                float s = Avx512BW.IsSupported ? QuantizeRow512(row, k, padded, q0, offset: 128) : QuantizeRow256(row, k, padded, q0, offset: 128);
                 int* q = (int*)q0;
                 float* y = y0 + ((long)r * n);
                 int p = 0;
@@ -241,10 +179,10 @@ public static partial class DenseKernel
                         w += Int8DynamicWeights.QuadBytes;
                     }
 
-                    FinishVnni<TShape, TActivation>(a0, b0, s, weights, y, p);
-                    FinishVnni<TShape, TActivation>(a1, b1, s, weights, y, p + 1);
-                    FinishVnni<TShape, TActivation>(a2, b2, s, weights, y, p + 2);
-                    FinishVnni<TShape, TActivation>(a3, b3, s, weights, y, p + 3);
+                    FinishVnni<TShape, TActivation>(a0, b0, s, bias, y, p);
+                    FinishVnni<TShape, TActivation>(a1, b1, s, bias, y, p + 1);
+                    FinishVnni<TShape, TActivation>(a2, b2, s, bias, y, p + 2);
+                    FinishVnni<TShape, TActivation>(a3, b3, s, bias, y, p + 3);
                 }
 
                 for (; p < panels; p++)
@@ -271,10 +209,163 @@ public static partial class DenseKernel
                         b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
                     }
 
-                    FinishVnni<TShape, TActivation>(a0 + a1, b0 + b1, s, weights, y, p);
+                    FinishVnni<TShape, TActivation>(a0 + a1, b0 + b1, s, bias, y, p);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// AVX-VNNI, <paramref name="rows"/> (a multiple of 3) rows: tile by tile (<see cref="VnniTileRows"/>), every row of
+    /// the tile quantised first, then each pair of panels multiplied by the whole tile, 3 rows at a time.
+    /// </summary>
+    /// <remarks>
+    /// The order of the loops is what makes this fast. A pair of panels is 32 × K bytes (25 KB at K = 784), so it stays
+    /// in L1 while every block of 3 rows of the tile reads it; per 12 <c>vpdpbusd</c> the block then loads 4 weight
+    /// vectors from L1 and 3 input quads. Sweeping all the panels for each block of 3 rows instead (the order a single
+    /// block needs) reads 128 bytes of weights from L2 per 12 instructions. Integer sums: the order of the loops is free.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static unsafe void VnniRowTiles<TShape, TActivation>(float* x0, float* y0, int rows, DenseWeights weights)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int k = TShape.Inputs;
+        int n = TShape.Outputs;
+        int padded = Int8DynamicWeights.PaddedInputs(k);
+        int panels = PanelCount<TShape>();
+        int tileRows = Math.Min(rows, VnniTileRows(padded));
+        byte* q0 = (byte*)NativeMemory.AlignedAlloc((nuint)tileRows * (nuint)padded, 64);
+        float* sx = stackalloc float[VnniTileRowsMax];
+        try
+        {
+            for (int tile = 0; tile < rows; tile += tileRows)
+            {
+                int count = Math.Min(tileRows, rows - tile);
+                for (int i = 0; i < count; i++)
+                {
+                    float* x = x0 + ((long)(tile + i) * k);
+                    byte* q = q0 + ((long)i * padded);
+                    sx[i] = Avx512BW.IsSupported ? QuantizeRow512(x, k, padded, q, offset: 128) : QuantizeRow256(x, k, padded, q, offset: 128);
+                }
+
+                float* y = y0 + ((long)tile * n);
+                int p = 0;
+                for (; p + 2 <= panels; p += 2)
+                {
+                    for (int block = 0; block < count; block += VnniRowBlock)
+                    {
+                        VnniThreeRowsTwoPanels<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p);
+                    }
+                }
+
+                if (p < panels)
+                {
+                    for (int block = 0; block < count; block += VnniRowBlock)
+                    {
+                        VnniThreeRowsOnePanel<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(q0);
+        }
+    }
+
+    /// <summary>
+    /// Rows per tile of <see cref="VnniRowTiles{TShape, TActivation}"/>: as many as fit <see cref="VnniTileBytes"/> quantised,
+    /// up to <see cref="VnniTileRowsMax"/> (a multiple of 3, at least 3).
+    /// </summary>
+    private static int VnniTileRows(int padded)
+        => Math.Clamp(VnniTileBytes / padded / VnniRowBlock * VnniRowBlock, VnniRowBlock, VnniTileRowsMax);
+
+    /// <summary>
+    /// Rows 0–2 at <paramref name="q0"/> (quantised, <paramref name="padded"/> bytes apart) times panels
+    /// <paramref name="panel"/> and + 1: 12 sums, enough to keep both ports busy through <c>vpdpbusd</c>'s latency, and
+    /// all 16 ymm registers of the VEX encoding in use (12 sums, 3 inputs, a weight).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void VnniThreeRowsTwoPanels<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int n = TShape.Outputs;
+        int quads = padded / Int8DynamicWeights.QuadWidth;
+        long panelBytes = (long)quads * Int8DynamicWeights.QuadBytes;
+        int* q1 = (int*)(q0 + padded);
+        int* q2 = (int*)(q0 + (2 * padded));
+        sbyte* w = Int8DynamicWeights.Panel(weights, panel);
+        float* bias = weights.Bias;
+        Vector256<int> a0 = default, b0 = default, c0 = default, d0 = default;
+        Vector256<int> a1 = default, b1 = default, c1 = default, d1 = default;
+        Vector256<int> a2 = default, b2 = default, c2 = default, d2 = default;
+        for (int j = 0; j < quads; j++)
+        {
+            Vector256<byte> x0j = Vector256.Create(((int*)q0)[j]).AsByte();
+            Vector256<byte> x1j = Vector256.Create(q1[j]).AsByte();
+            Vector256<byte> x2j = Vector256.Create(q2[j]).AsByte();
+            Vector256<sbyte> v = Vector256.Load(w);
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, x0j, v);
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, x1j, v);
+            a2 = AvxVnni.MultiplyWideningAndAdd(a2, x2j, v);
+            v = Vector256.Load(w + 32);
+            b0 = AvxVnni.MultiplyWideningAndAdd(b0, x0j, v);
+            b1 = AvxVnni.MultiplyWideningAndAdd(b1, x1j, v);
+            b2 = AvxVnni.MultiplyWideningAndAdd(b2, x2j, v);
+            v = Vector256.Load(w + panelBytes);
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x0j, v);
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x1j, v);
+            c2 = AvxVnni.MultiplyWideningAndAdd(c2, x2j, v);
+            v = Vector256.Load(w + panelBytes + 32);
+            d0 = AvxVnni.MultiplyWideningAndAdd(d0, x0j, v);
+            d1 = AvxVnni.MultiplyWideningAndAdd(d1, x1j, v);
+            d2 = AvxVnni.MultiplyWideningAndAdd(d2, x2j, v);
+            w += Int8DynamicWeights.QuadBytes;
+        }
+
+        FinishVnni<TShape, TActivation>(a0, b0, sx[0], bias, y, panel);
+        FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
+        FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
+        FinishVnni<TShape, TActivation>(c0, d0, sx[0], bias, y, panel + 1);
+        FinishVnni<TShape, TActivation>(c1, d1, sx[1], bias, y + n, panel + 1);
+        FinishVnni<TShape, TActivation>(c2, d2, sx[2], bias, y + (2 * n), panel + 1);
+    }
+
+    /// <summary>Rows 0–2 at <paramref name="q0"/> times the last panel of an odd count: 6 sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void VnniThreeRowsOnePanel<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int n = TShape.Outputs;
+        int quads = padded / Int8DynamicWeights.QuadWidth;
+        int* q1 = (int*)(q0 + padded);
+        int* q2 = (int*)(q0 + (2 * padded));
+        sbyte* w = Int8DynamicWeights.Panel(weights, panel);
+        float* bias = weights.Bias;
+        Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default;
+        for (int j = 0; j < quads; j++)
+        {
+            Vector256<sbyte> low = Vector256.Load(w);
+            Vector256<sbyte> high = Vector256.Load(w + 32);
+            w += Int8DynamicWeights.QuadBytes;
+            Vector256<byte> x = Vector256.Create(((int*)q0)[j]).AsByte();
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, low);
+            b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, high);
+            x = Vector256.Create(q1[j]).AsByte();
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, low);
+            b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, high);
+            x = Vector256.Create(q2[j]).AsByte();
+            a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, low);
+            b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, high);
+        }
+
+        FinishVnni<TShape, TActivation>(a0, b0, sx[0], bias, y, panel);
+        FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
+        FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
     }
 
     /// <summary>
@@ -481,14 +572,15 @@ public static partial class DenseKernel
 
     /// <summary>The VNNI epilogue: the correction for the offset inputs, then the float steps of the rule, 16 outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void FinishVnni<TShape, TActivation>(Vector256<int> low, Vector256<int> high, float sx, DenseWeights weights, float* row, int panel)
+    private static unsafe void FinishVnni<TShape, TActivation>(Vector256<int> low, Vector256<int> high, float sx, float* layerBias, float* row, int panel)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
+        // From the bias pointer and the shape's panel count (a constant): the caller reads the weights object once.
         int offset = panel * DenseWeights.PanelWidth;
-        int* correction = Int8DynamicWeights.Correction(weights) + offset;
-        float* scales = Int8DynamicWeights.Scales(weights) + offset;
-        float* bias = weights.Bias + offset;
+        int* correction = Int8DynamicWeights.Correction(layerBias, PanelCount<TShape>()) + offset;
+        float* scales = Int8DynamicWeights.Scales(layerBias, PanelCount<TShape>()) + offset;
+        float* bias = layerBias + offset;
         Vector256<float> rowScale = Vector256.Create(sx);
         Vector256<float> lowValue = TActivation.Apply(
             (Vector256.ConvertToSingle(low - Vector256.LoadAligned(correction)) * (rowScale * Vector256.LoadAligned(scales))) + Vector256.LoadAligned(bias));
@@ -640,46 +732,79 @@ public static partial class DenseKernel
         return sx;
     }
 
-    /// <summary><see cref="QuantizeRowScalar"/> with 512-bit vectors.</summary>
+    /// <summary>
+    /// <see cref="QuantizeRowScalar"/> with 512-bit vectors (AVX-512BW): the largest magnitude in two chains, reduced in
+    /// registers; then 64 inputs at a time scaled, rounded (<c>vcvtps2dq</c>: to nearest, ties to even, the rounding
+    /// mode .NET runs with), packed to bytes with two rounds of saturating packs and put back in order with one
+    /// permutation: a third of the instructions of narrowing each vector alone.
+    /// </summary>
+    /// <remarks>
+    /// The packs need no clamp: |x| ≤ m, so |x · inv| ≤ m · (127 / m) rounded twice ≤ 127 · (1 + 2⁻²⁴)², which is below
+    /// 127 + 2⁻¹⁷ (the float after 127) and rounds to 127 at most. The clamp of the rule never changes a value; the
+    /// packs' saturation would apply it anyway. The offset (0 or 128) is added as a flip of the top bit, the same thing
+    /// for a byte.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe float QuantizeRow512(float* x, int k, int padded, byte* q, int offset)
     {
         Vector512<uint> magnitude = Vector512.Create(0x7FFF_FFFFu);
         Vector512<uint> largest = Vector512<uint>.Zero;
+        Vector512<uint> largestOdd = Vector512<uint>.Zero;
         int i = 0;
-        for (; i + 16 <= k; i += 16)
+        for (; i + 32 <= k; i += 32)
         {
             largest = Vector512.Max(largest, Vector512.Load((uint*)x + i) & magnitude);
+            largestOdd = Vector512.Max(largestOdd, Vector512.Load((uint*)x + i + 16) & magnitude);
         }
 
-        uint maxBits = 0;
-        for (int lane = 0; lane < 16; lane++)
+        if (i + 16 <= k)
         {
-            maxBits = Math.Max(maxBits, largest.GetElement(lane));
+            largest = Vector512.Max(largest, Vector512.Load((uint*)x + i) & magnitude);
+            i += 16;
         }
 
+        largest = Vector512.Max(largest, largestOdd);
+        Vector256<uint> half = Vector256.Max(largest.GetLower(), largest.GetUpper());
+        Vector128<uint> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        quarter = Vector128.Max(quarter, Vector128.Shuffle(quarter, Vector128.Create(2u, 3u, 0u, 1u)));
+        quarter = Vector128.Max(quarter, Vector128.Shuffle(quarter, Vector128.Create(1u, 0u, 3u, 2u)));
+        uint maxBits = quarter.ToScalar();
         for (int tail = i; tail < k; tail++)
         {
             maxBits = Math.Max(maxBits, BitConverter.SingleToUInt32Bits(x[tail]) & 0x7FFF_FFFFu);
         }
 
-        if (!RowScale(maxBits, out float inv, out _))
+        if (!RowScale(maxBits, out float inv, out float sx))
         {
             return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: 0);
         }
 
         Vector512<float> scale = Vector512.Create(inv);
+        Vector512<byte> flip = Vector512.Create((byte)offset);
+
+        // After the packs, each 128-bit lane L holds 4 bytes of each source vector in turn: dword 4L + t has source t's
+        // inputs 4L..4L + 3. This puts source t's 16 bytes (dwords 4t..4t + 3) back together.
+        Vector512<int> order = Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        for (i = 0; i + 64 <= k; i += 64)
+        {
+            Vector512<int> a = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i) * scale);
+            Vector512<int> b = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i + 16) * scale);
+            Vector512<int> c = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i + 32) * scale);
+            Vector512<int> d = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i + 48) * scale);
+            Vector512<sbyte> packed = Avx512BW.PackSignedSaturate(Avx512BW.PackSignedSaturate(a, b), Avx512BW.PackSignedSaturate(c, d));
+            (Avx512F.PermuteVar16x32(packed.AsInt32(), order).AsByte() ^ flip).Store(q + i);
+        }
+
         Vector512<int> limit = Vector512.Create(Int8DynamicWeights.Limit);
         Vector512<int> shift = Vector512.Create(offset);
-        for (i = 0; i + 16 <= k; i += 16)
+        for (; i + 16 <= k; i += 16)
         {
-            // vcvtps2dq rounds to nearest, ties to even (the default rounding mode .NET runs with).
             Vector512<int> rounded = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i) * scale);
             Vector512<int> clamped = Vector512.Min(Vector512.Max(rounded, -limit), limit) + shift;
             Avx512F.ConvertToVector128Byte(clamped).Store(q + i);
         }
 
-        return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: i);
+        return i == padded ? sx : QuantizeRowTail(x, k, padded, q, offset, maxBits, start: i);
     }
 
     /// <summary><see cref="QuantizeRowScalar"/> with 256-bit vectors.</summary>

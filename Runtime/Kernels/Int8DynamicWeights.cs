@@ -19,7 +19,7 @@ namespace StaticNet.Kernels;
 /// </para>
 /// <para>
 /// After the panels, three arrays of N values padded to whole panels: the bias, the scales, and
-/// <see cref="Correction"/>: 128 · Σₖ q[o, k] as an int32, which the AVX-VNNI path subtracts because
+/// <see cref="Correction(DenseWeights)"/>: 128 · Σₖ q[o, k] as an int32, which the AVX-VNNI path subtracts because
 /// <c>vpdpbusd</c> multiplies unsigned bytes (the inputs, offset by 128) with signed ones.
 /// </para>
 /// </remarks>
@@ -46,11 +46,19 @@ internal static unsafe class Int8DynamicWeights
 
     /// <summary>The per-output scales: a padded N after the bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float* Scales(DenseWeights weights) => weights.Bias + (weights.Panels * DenseWeights.PanelWidth);
+    public static float* Scales(DenseWeights weights) => Scales(weights.Bias, weights.Panels);
+
+    /// <summary>The scales of a layer of <paramref name="panels"/> panels whose bias is at <paramref name="bias"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float* Scales(float* bias, int panels) => bias + (panels * DenseWeights.PanelWidth);
 
     /// <summary>128 · Σₖ q[o, k] per output, as int32: two padded N after the bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int* Correction(DenseWeights weights) => (int*)(weights.Bias + (2 * weights.Panels * DenseWeights.PanelWidth));
+    public static int* Correction(DenseWeights weights) => Correction(weights.Bias, weights.Panels);
+
+    /// <summary>The correction of a layer of <paramref name="panels"/> panels whose bias is at <paramref name="bias"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int* Correction(float* bias, int panels) => (int*)(bias + (2 * panels * DenseWeights.PanelWidth));
 
     /// <summary>Where panel <paramref name="panel"/> starts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
