@@ -120,8 +120,8 @@ public static partial class DenseKernel
     /// <summary>
     /// AVX-VNNI: <c>vpdpbusd</c> multiplies 4 unsigned bytes by 4 signed bytes and adds them into an int32 lane, so the
     /// inputs are stored as qx + 128 and 128 · Σₖ q[o, k] (<see cref="Int8DynamicWeights.Correction(DenseWeights)"/>) is subtracted
-    /// at the end. 256-bit registers: a panel is two of them. Rows in multiples of 3 go through
-    /// <see cref="VnniRowTiles{TShape, TActivation}"/> (blocks of 3 rows × 2 panels); the last rows % 3 one at a time,
+    /// at the end. 256-bit registers: a panel is two of them. Three rows or more go through
+    /// <see cref="VnniRowTiles{TShape, TActivation}"/> (blocks of 3 rows × 2 panels); one or two rows one at a time,
     /// 4 panels at once, so 8 independent sums hide the instruction's latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -141,7 +141,7 @@ public static partial class DenseKernel
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int quads = padded / Int8DynamicWeights.QuadWidth;
         int panels = PanelCount<TShape>();
-        int blocked = rows - (rows % VnniRowBlock);
+        int blocked = rows >= VnniRowBlock ? rows : 0;
         float* bias = weights.Bias;
         using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock)]);
         byte* q0 = scratch.Bytes;
@@ -216,8 +216,9 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// AVX-VNNI, <paramref name="rows"/> (a multiple of 3) rows: tile by tile (<see cref="VnniTileRows"/>), every row of
-    /// the tile quantised first, then each pair of panels multiplied by the whole tile, 3 rows at a time.
+    /// AVX-VNNI, <paramref name="rows"/> rows: tile by tile (<see cref="VnniTileRows"/>), every row of the tile quantised
+    /// first, then each pair of panels multiplied by the whole tile, 3 rows at a time. A last block of 1 or 2 rows is
+    /// made whole with copies of its last row, computed and not stored: cheaper than a second pass over the weights.
     /// </summary>
     /// <remarks>
     /// The order of the loops is what makes this fast. A pair of panels is 32 × K bytes (25 KB at K = 784), so it stays
@@ -235,7 +236,7 @@ public static partial class DenseKernel
         int n = TShape.Outputs;
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int panels = PanelCount<TShape>();
-        int tileRows = Math.Min(rows, VnniTileRows(padded));
+        int tileRows = Math.Min((rows + VnniRowBlock - 1) / VnniRowBlock * VnniRowBlock, VnniTileRows(padded));
         byte* q0 = (byte*)NativeMemory.AlignedAlloc((nuint)tileRows * (nuint)padded, 64);
         float* sx = stackalloc float[VnniTileRowsMax];
         try
@@ -250,13 +251,19 @@ public static partial class DenseKernel
                     sx[i] = Avx512BW.IsSupported ? QuantizeRow512(x, k, padded, q, offset: 128) : QuantizeRow256(x, k, padded, q, offset: 128);
                 }
 
+                for (int i = count; i % VnniRowBlock != 0; i++)
+                {
+                    new ReadOnlySpan<byte>(q0 + ((long)(count - 1) * padded), padded).CopyTo(new Span<byte>(q0 + ((long)i * padded), padded));
+                    sx[i] = sx[count - 1];
+                }
+
                 float* y = y0 + ((long)tile * n);
                 int p = 0;
                 for (; p + 2 <= panels; p += 2)
                 {
                     for (int block = 0; block < count; block += VnniRowBlock)
                     {
-                        VnniThreeRowsTwoPanels<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p);
+                        VnniThreeRowsTwoPanels<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
                     }
                 }
 
@@ -264,7 +271,7 @@ public static partial class DenseKernel
                 {
                     for (int block = 0; block < count; block += VnniRowBlock)
                     {
-                        VnniThreeRowsOnePanel<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p);
+                        VnniThreeRowsOnePanel<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
                     }
                 }
             }
@@ -285,10 +292,11 @@ public static partial class DenseKernel
     /// <summary>
     /// Rows 0–2 at <paramref name="q0"/> (quantised, <paramref name="padded"/> bytes apart) times panels
     /// <paramref name="panel"/> and + 1: 12 sums, enough to keep both ports busy through <c>vpdpbusd</c>'s latency, and
-    /// all 16 ymm registers of the VEX encoding in use (12 sums, 3 inputs, a weight).
+    /// all 16 ymm registers of the VEX encoding in use (12 sums, 3 inputs, a weight). Stores the first
+    /// <paramref name="valid"/> rows (3 or more: all three).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void VnniThreeRowsTwoPanels<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel)
+    private static unsafe void VnniThreeRowsTwoPanels<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel, int valid)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -327,16 +335,23 @@ public static partial class DenseKernel
         }
 
         FinishVnni<TShape, TActivation>(a0, b0, sx[0], bias, y, panel);
-        FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
-        FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
         FinishVnni<TShape, TActivation>(c0, d0, sx[0], bias, y, panel + 1);
-        FinishVnni<TShape, TActivation>(c1, d1, sx[1], bias, y + n, panel + 1);
-        FinishVnni<TShape, TActivation>(c2, d2, sx[2], bias, y + (2 * n), panel + 1);
+        if (valid > 1)
+        {
+            FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
+            FinishVnni<TShape, TActivation>(c1, d1, sx[1], bias, y + n, panel + 1);
+        }
+
+        if (valid > 2)
+        {
+            FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
+            FinishVnni<TShape, TActivation>(c2, d2, sx[2], bias, y + (2 * n), panel + 1);
+        }
     }
 
-    /// <summary>Rows 0–2 at <paramref name="q0"/> times the last panel of an odd count: 6 sums.</summary>
+    /// <summary>Rows 0–2 at <paramref name="q0"/> times the last panel of an odd count: 6 sums; the first <paramref name="valid"/> rows stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void VnniThreeRowsOnePanel<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel)
+    private static unsafe void VnniThreeRowsOnePanel<TShape, TActivation>(byte* q0, int padded, float* sx, DenseWeights weights, float* y, int panel, int valid)
         where TShape : struct, IDenseShape
         where TActivation : struct, IActivation
     {
@@ -364,8 +379,15 @@ public static partial class DenseKernel
         }
 
         FinishVnni<TShape, TActivation>(a0, b0, sx[0], bias, y, panel);
-        FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
-        FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
+        if (valid > 1)
+        {
+            FinishVnni<TShape, TActivation>(a1, b1, sx[1], bias, y + n, panel);
+        }
+
+        if (valid > 2)
+        {
+            FinishVnni<TShape, TActivation>(a2, b2, sx[2], bias, y + (2 * n), panel);
+        }
     }
 
     /// <summary>
