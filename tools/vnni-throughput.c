@@ -21,32 +21,21 @@ static double now(void)
 #define TEN(op) a0 = op(a0); a1 = op(a1); a2 = op(a2); a3 = op(a3); a4 = op(a4); a5 = op(a5); a6 = op(a6); a7 = op(a7); a8 = op(a8); a9 = op(a9); \
     __asm__("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9));
 
-__attribute__((noinline)) static __m512 fma512(__m512 x, __m512 w)
-{
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+// One function per instruction: ten accumulators, each op(accumulator) N times, then their sum.
+#define CHAINS(name, type, zero, op, add)                                                                     \
+    __attribute__((noinline)) static type name(type x, type w)                                               \
+    {                                                                                                         \
+        type a0 = zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;      \
+        for (long i = 0; i < N; i++) { TEN(op) }                                                              \
+        return add(add(add(a0, a1), add(a2, a3)), add(add(a4, a5), add(add(a6, a7), add(a8, a9))));           \
+    }
+
 #define FMA(a) _mm512_fmadd_ps(x, w, a)
-    for (long i = 0; i < N; i++) { TEN(FMA) }
-    return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
-        _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(_mm512_add_ps(a6, a7), _mm512_add_ps(a8, a9))));
-}
-
-__attribute__((noinline)) static __m512i vnni512(__m512i x, __m512i w)
-{
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
 #define DP512(a) _mm512_dpbusd_epi32(a, x, w)
-    for (long i = 0; i < N; i++) { TEN(DP512) }
-    return _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
-        _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(_mm512_add_epi32(a6, a7), _mm512_add_epi32(a8, a9))));
-}
-
-__attribute__((noinline)) static __m256i vnni256(__m256i x, __m256i w)
-{
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
 #define DP256(a) _mm256_dpbusd_avx_epi32(a, x, w)
-    for (long i = 0; i < N; i++) { TEN(DP256) }
-    return _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)),
-        _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(_mm256_add_epi32(a6, a7), _mm256_add_epi32(a8, a9))));
-}
+CHAINS(fma512, __m512, _mm512_setzero_ps(), FMA, _mm512_add_ps)
+CHAINS(vnni512, __m512i, _mm512_setzero_si512(), DP512, _mm512_add_epi32)
+CHAINS(vnni256, __m256i, _mm256_setzero_si256(), DP256, _mm256_add_epi32)
 
 int main(void)
 {
