@@ -102,8 +102,7 @@ public class ConvolutionLayerBenchmarks
         {
             var random = new Random(1);
             int weightsPerOutput = TShape.InChannels / TShape.Groups * TShape.KernelHeight * TShape.KernelWidth;
-            float[] weight = Fill(new float[TShape.OutChannels * weightsPerOutput], random);
-            float[] bias = Fill(new float[TShape.OutChannels], random);
+            (float[] weight, float[] bias) = Model.RandomLayer(weightsPerOutput, TShape.OutChannels, random);
             Weights = ConvolutionWeights.Pack(weight, bias, TShape.OutChannels, weightsPerOutput, TShape.Groups);
             Input = Fill(GC.AllocateArray<float>(batch * TShape.InChannels * TShape.InHeight * TShape.InWidth, pinned: true), random);
             Output = GC.AllocateArray<float>(batch * TShape.OutChannels * TShape.OutHeight * TShape.OutWidth, pinned: true);

@@ -58,13 +58,7 @@ internal static class FormatComparison
     private static void Layer<TShape>(string name, int rounds, int rows)
         where TShape : struct, IDenseShape
     {
-        var random = new Random(3);
-        float[] weight = new float[TShape.Inputs * TShape.Outputs];
-        float[] bias = new float[TShape.Outputs];
-        for (int i = 0; i < weight.Length; i++)
-        {
-            weight[i] = (float)((random.NextDouble() * 2) - 1) * 0.1f;
-        }
+        (float[] weight, float[] bias) = Model.RandomLayer(TShape.Inputs, TShape.Outputs, new Random(3));
 
         DenseWeights float32 = DenseWeights.Pack(weight, bias, TShape.Inputs, TShape.Outputs);
         DenseWeights bfloat16 = DenseWeights.Pack(weight, bias, TShape.Inputs, TShape.Outputs, WeightFormat.BFloat16);

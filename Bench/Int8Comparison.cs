@@ -57,7 +57,7 @@ internal static class Int8Comparison
             Console.WriteLine();
             Console.WriteLine("int8 dynamic, dense 784→128 + ReLU, µs per call by path; AVX-VNNI's vpdpbusd (256-bit) per 512-bit FMA's time, the FMA peak loop timed in the same bursts (1.00: the instruction's own rate, if it issues as often as the FMA)");
             Console.WriteLine(" rows  AVX-VNNI  AVX-512BW  AVX-512BW / AVX-VNNI  vpdpbusd per FMA time");
-            var (weight, bias) = Layer(784, 128);
+            var (weight, bias) = Model.RandomLayer(784, 128, new Random(1));
             DenseWeights packed = DenseWeights.Pack(weight, bias, 784, 128, WeightFormat.Int8Dynamic);
             using var peak = new PeakBenchmarks();
             peak.Setup();
@@ -89,9 +89,9 @@ internal static class Int8Comparison
     {
         Console.WriteLine();
         Console.WriteLine("batch 1 by layer, µs per call: int8 dynamic, float32");
-        var (w1, b1) = Layer(784, 128);
-        var (w2, b2) = Layer(128, 64);
-        var (w3, b3) = Layer(64, 10);
+        var (w1, b1) = Model.RandomLayer(784, 128, new Random(1));
+        var (w2, b2) = Model.RandomLayer(128, 64, new Random(1));
+        var (w3, b3) = Model.RandomLayer(64, 10, new Random(1));
         DenseWeights d1 = DenseWeights.Pack(w1, b1, 784, 128, WeightFormat.Int8Dynamic), f1 = DenseWeights.Pack(w1, b1, 784, 128);
         DenseWeights d2 = DenseWeights.Pack(w2, b2, 128, 64, WeightFormat.Int8Dynamic), f2 = DenseWeights.Pack(w2, b2, 128, 64);
         DenseWeights d3 = DenseWeights.Pack(w3, b3, 64, 10, WeightFormat.Int8Dynamic), f3 = DenseWeights.Pack(w3, b3, 64, 10);
@@ -141,21 +141,4 @@ internal static class Int8Comparison
 
     private static double Us(double seconds) => seconds * 1e6;
 
-    private static (float[] Weight, float[] Bias) Layer(int inputs, int outputs)
-    {
-        var random = new Random(1);
-        var weight = new float[inputs * outputs];
-        var bias = new float[outputs];
-        for (int i = 0; i < weight.Length; i++)
-        {
-            weight[i] = (random.NextSingle() - 0.5f) * 0.1f;
-        }
-
-        for (int i = 0; i < bias.Length; i++)
-        {
-            bias[i] = (random.NextSingle() - 0.5f) * 0.1f;
-        }
-
-        return (weight, bias);
-    }
 }

@@ -48,13 +48,7 @@ public class KernelBenchmarks
     {
         (int k, int n) = Size(Shape);
         var random = new Random(42);
-        var weight = new float[k * n];
-        var bias = new float[n];
-        for (int i = 0; i < weight.Length; i++)
-        {
-            weight[i] = (random.NextSingle() - 0.5f) / 16f;
-        }
-
+        (float[] weight, float[] bias) = Model.RandomLayer(k, n, random);
         _weights = DenseWeights.Pack(weight, bias, k, n);
         _input = new float[Rows * k];
         for (int i = 0; i < _input.Length; i++)

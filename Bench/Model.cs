@@ -122,6 +122,29 @@ public sealed class Model
     }
 
     /// <summary>
+    /// A random layer as PyTorch initialises one: weight (<paramref name="outputs"/> × <paramref name="inputs"/>) and bias
+    /// drawn from U(−1/√K, 1/√K), K = <paramref name="inputs"/> (for a convolution, the weights per output). The one
+    /// source of random weights in the benchmarks, so that every comparison multiplies values of the same scale.
+    /// </summary>
+    public static (float[] Weight, float[] Bias) RandomLayer(int inputs, int outputs, Random random)
+    {
+        float bound = 1f / MathF.Sqrt(inputs);
+        float[] weight = new float[outputs * inputs];
+        float[] bias = new float[outputs];
+        for (int j = 0; j < weight.Length; j++)
+        {
+            weight[j] = ((2 * random.NextSingle()) - 1) * bound;
+        }
+
+        for (int j = 0; j < bias.Length; j++)
+        {
+            bias[j] = ((2 * random.NextSingle()) - 1) * bound;
+        }
+
+        return (weight, bias);
+    }
+
+    /// <summary>
     /// Writes the wide network's weights as safetensors (F32, keys 0.*, 2.*, 4.*) to a file in the temporary
     /// folder and returns its path. The content is the same on every call (seed 9).
     /// </summary>
@@ -133,19 +156,7 @@ public sealed class Model
         for (int i = 0; i < shape.Length; i++)
         {
             (int k, int n) = shape[i];
-            float bound = 1f / MathF.Sqrt(k);
-            float[] weight = new float[n * k];
-            float[] bias = new float[n];
-            for (int j = 0; j < weight.Length; j++)
-            {
-                weight[j] = ((2 * random.NextSingle()) - 1) * bound;
-            }
-
-            for (int j = 0; j < bias.Length; j++)
-            {
-                bias[j] = ((2 * random.NextSingle()) - 1) * bound;
-            }
-
+            (float[] weight, float[] bias) = RandomLayer(k, n, random);
             string key = (2 * i).ToString(CultureInfo.InvariantCulture);
             tensors.Add((key + ".weight", [n, k], weight));
             tensors.Add((key + ".bias", [n], bias));
