@@ -15,16 +15,18 @@ namespace StaticNet.Bench;
 [MemoryDiagnoser]
 public class ParallelBatchBenchmarks
 {
+    private delegate void Pass(ReadOnlySpan<float> inputs, Span<float> outputs);
+
     private readonly float[] _output = new float[MnistNet.OutputSize];
     private float[] _input = [];
-    private MnistNet? _float32;
-    private MnistNetInt8? _int8;
+    private Pass _forward = (_, _) => { };
+    private Pass _forwardParallel = (_, _) => { };
 
     private float[] _samples = [];
     private int _next;
 
-    /// <summary>The weights' storage format: "float32" or "int8".</summary>
-    [Params("float32", "int8")]
+    /// <summary>The weights' storage format: "float32", "int8" or "int8 dynamic".</summary>
+    [Params("float32", "int8", "int8 dynamic")]
     public string Format { get; set; } = "float32";
 
     /// <summary>
@@ -38,28 +40,14 @@ public class ParallelBatchBenchmarks
     public void Forward()
     {
         NextInput();
-        if (_int8 is not null)
-        {
-            _int8.Forward(_input, _output);
-        }
-        else
-        {
-            _float32!.Forward(_input, _output);
-        }
+        _forward(_input, _output);
     }
 
     [Benchmark]
     public void ForwardParallel()
     {
         NextInput();
-        if (_int8 is not null)
-        {
-            _int8.ForwardParallel(_input, _output);
-        }
-        else
-        {
-            _float32!.ForwardParallel(_input, _output);
-        }
+        _forwardParallel(_input, _output);
     }
 
     [GlobalSetup]
@@ -76,8 +64,21 @@ public class ParallelBatchBenchmarks
 
         _samples.AsSpan(0, MnistNet.InputSize).CopyTo(_input);
 
-        _float32 = Format == "float32" ? MnistNet.Load(path) : null;
-        _int8 = Format == "int8" ? MnistNetInt8.Load(path) : null;
+        switch (Format)
+        {
+            case "float32":
+                var float32 = MnistNet.Load(path);
+                (_forward, _forwardParallel) = (float32.Forward, float32.ForwardParallel);
+                break;
+            case "int8":
+                var int8 = MnistNetInt8.Load(path);
+                (_forward, _forwardParallel) = (int8.Forward, int8.ForwardParallel);
+                break;
+            default:
+                var dynamic = MnistNetInt8Dynamic.Load(path);
+                (_forward, _forwardParallel) = (dynamic.Forward, dynamic.ForwardParallel);
+                break;
+        }
 
         // ForwardParallel must give Forward's bits, or the comparison means nothing (both calls read the same sample).
         _next = 0;
@@ -116,14 +117,14 @@ internal static class ParallelBatchComparison
     public static void Run(int rounds)
     {
         Console.WriteLine($"MNIST batch 1, Forward (one core) vs ForwardParallel ({Environment.ProcessorCount} cores), best of {rounds} alternating bursts of ~2 ms");
-        Console.WriteLine("format    input  Forward µs  ForwardParallel µs  parallel / one core");
-        foreach ((string format, bool fresh) in new[] { ("float32", false), ("int8", false), ("float32", true), ("int8", true) })
+        Console.WriteLine("format        input  Forward µs  ForwardParallel µs  parallel / one core");
+        foreach ((string format, bool fresh) in new[] { ("float32", false), ("int8", false), ("int8 dynamic", false), ("float32", true), ("int8", true), ("int8 dynamic", true) })
         {
             var benchmark = new ParallelBatchBenchmarks { Format = format, FreshInput = fresh };
             benchmark.Setup();
             double[] best = AlternatingBursts.Best(rounds, [benchmark.Forward, benchmark.ForwardParallel], untimedLead: true);
             double bestOne = best[0], bestAll = best[1];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-8}  {(fresh ? "fresh" : "same"),-5}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{format,-12}  {(fresh ? "fresh" : "same"),-5}  {bestOne * 1e6,10:F2}  {bestAll * 1e6,18:F2}  {bestAll / bestOne,19:F2}"));
             Console.WriteLine($"  single calls, Forward:         {Percentiles(benchmark.Forward)}");
             Console.WriteLine($"  single calls, ForwardParallel: {Percentiles(benchmark.ForwardParallel)}");
         }

@@ -31,12 +31,14 @@ public sealed class SmallBatchParallelTests
         var float32 = MnistNet.Load(mnistFile);
         var int8 = Int8MnistNet.Load(mnistFile);
         var bfloat16 = BFloat16MnistNet.Load(mnistFile);
+        var dynamic = Int8DynamicMnistNet.Load(mnistFile);
         var odd = OddPanelsNet.Load(RandomWeights.File(OddPanelsLayers, RandomWeights.For(OddPanelsLayers, new Random(72))));
         foreach ((string name, ForwardFn forward, ForwardFn parallel, int k, int n) in new[]
         {
             ("float32", (ForwardFn)float32.Forward, (ForwardFn)float32.ForwardParallel, MnistNet.InputSize, MnistNet.OutputSize),
             ("int8", (ForwardFn)int8.Forward, (ForwardFn)int8.ForwardParallel, Int8MnistNet.InputSize, Int8MnistNet.OutputSize),
             ("bfloat16", (ForwardFn)bfloat16.Forward, (ForwardFn)bfloat16.ForwardParallel, BFloat16MnistNet.InputSize, BFloat16MnistNet.OutputSize),
+            ("int8 dynamic", (ForwardFn)dynamic.Forward, (ForwardFn)dynamic.ForwardParallel, Int8DynamicMnistNet.InputSize, Int8DynamicMnistNet.OutputSize),
             ("13 panels", (ForwardFn)odd.Forward, (ForwardFn)odd.ForwardParallel, OddPanelsNet.InputSize, OddPanelsNet.OutputSize),
         })
         {

@@ -139,10 +139,8 @@ public static partial class DenseKernel
         int k = TShape.Inputs;
         int n = TShape.Outputs;
         int padded = Int8DynamicWeights.PaddedInputs(k);
-        int quads = padded / Int8DynamicWeights.QuadWidth;
         int panels = PanelCount<TShape>();
         int blocked = rows >= VnniRowBlock ? rows : 0;
-        float* bias = weights.Bias;
         using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock)]);
         byte* q0 = scratch.Bytes;
         fixed (float* x0 = input)
@@ -157,61 +155,73 @@ public static partial class DenseKernel
             {
                 float* row = x0 + ((long)r * k);
                 float s = Avx512BW.IsSupported ? QuantizeRow512(row, k, padded, q0, offset: 128) : QuantizeRow256(row, k, padded, q0, offset: 128);
-                int* q = (int*)q0;
-                float* y = y0 + ((long)r * n);
-                int p = 0;
-                for (; p + 4 <= panels; p += 4)
-                {
-                    sbyte* w = Int8DynamicWeights.Panel(weights, p);
-                    long panelBytes = (long)quads * Int8DynamicWeights.QuadBytes;
-                    Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-                    for (int j = 0; j < quads; j++)
-                    {
-                        Vector256<byte> x = Vector256.Create(q[j]).AsByte();
-                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
-                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
-                        a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, Vector256.Load(w + panelBytes));
-                        b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, Vector256.Load(w + panelBytes + 32));
-                        a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, Vector256.Load(w + (2 * panelBytes)));
-                        b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, Vector256.Load(w + (2 * panelBytes) + 32));
-                        a3 = AvxVnni.MultiplyWideningAndAdd(a3, x, Vector256.Load(w + (3 * panelBytes)));
-                        b3 = AvxVnni.MultiplyWideningAndAdd(b3, x, Vector256.Load(w + (3 * panelBytes) + 32));
-                        w += Int8DynamicWeights.QuadBytes;
-                    }
-
-                    FinishVnni<TShape, TActivation>(a0, b0, s, bias, y, p);
-                    FinishVnni<TShape, TActivation>(a1, b1, s, bias, y, p + 1);
-                    FinishVnni<TShape, TActivation>(a2, b2, s, bias, y, p + 2);
-                    FinishVnni<TShape, TActivation>(a3, b3, s, bias, y, p + 3);
-                }
-
-                for (; p < panels; p++)
-                {
-                    // Even and odd quads in separate sums: two chains, half as long.
-                    sbyte* w = Int8DynamicWeights.Panel(weights, p);
-                    Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default;
-                    int j = 0;
-                    for (; j + 2 <= quads; j += 2)
-                    {
-                        Vector256<byte> x = Vector256.Create(q[j]).AsByte();
-                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
-                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
-                        x = Vector256.Create(q[j + 1]).AsByte();
-                        a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, Vector256.Load(w + Int8DynamicWeights.QuadBytes));
-                        b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, Vector256.Load(w + Int8DynamicWeights.QuadBytes + 32));
-                        w += 2 * Int8DynamicWeights.QuadBytes;
-                    }
-
-                    if (j < quads)
-                    {
-                        Vector256<byte> x = Vector256.Create(q[j]).AsByte();
-                        a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
-                        b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
-                    }
-
-                    FinishVnni<TShape, TActivation>(a0 + a1, b0 + b1, s, bias, y, p);
-                }
+                VnniOneRow<TShape, TActivation>((int*)q0, s, weights, y0 + ((long)r * n), 0, panels);
             }
+        }
+    }
+
+    /// <summary>
+    /// One row, quantised (<paramref name="q"/>: qx + 128 as bytes, read four at a time; scale <paramref name="s"/>),
+    /// times panels [<paramref name="first"/>, <paramref name="end"/>): 4 panels at once (8 independent sums hide
+    /// <c>vpdpbusd</c>'s latency), the rest one at a time with even and odd quads in two sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void VnniOneRow<TShape, TActivation>(int* q, float s, DenseWeights weights, float* y, int first, int end)
+        where TShape : struct, IDenseShape
+        where TActivation : struct, IActivation
+    {
+        int quads = Int8DynamicWeights.PaddedInputs(TShape.Inputs) / Int8DynamicWeights.QuadWidth;
+        long panelBytes = (long)quads * Int8DynamicWeights.QuadBytes;
+        float* bias = weights.Bias;
+        int p = first;
+        for (; p + 4 <= end; p += 4)
+        {
+            sbyte* w = Int8DynamicWeights.Panel(weights, p);
+            Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+            for (int j = 0; j < quads; j++)
+            {
+                Vector256<byte> x = Vector256.Create(q[j]).AsByte();
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, Vector256.Load(w + panelBytes));
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, Vector256.Load(w + panelBytes + 32));
+                a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, Vector256.Load(w + (2 * panelBytes)));
+                b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, Vector256.Load(w + (2 * panelBytes) + 32));
+                a3 = AvxVnni.MultiplyWideningAndAdd(a3, x, Vector256.Load(w + (3 * panelBytes)));
+                b3 = AvxVnni.MultiplyWideningAndAdd(b3, x, Vector256.Load(w + (3 * panelBytes) + 32));
+                w += Int8DynamicWeights.QuadBytes;
+            }
+
+            FinishVnni<TShape, TActivation>(a0, b0, s, bias, y, p);
+            FinishVnni<TShape, TActivation>(a1, b1, s, bias, y, p + 1);
+            FinishVnni<TShape, TActivation>(a2, b2, s, bias, y, p + 2);
+            FinishVnni<TShape, TActivation>(a3, b3, s, bias, y, p + 3);
+        }
+
+        for (; p < end; p++)
+        {
+            sbyte* w = Int8DynamicWeights.Panel(weights, p);
+            Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default;
+            int j = 0;
+            for (; j + 2 <= quads; j += 2)
+            {
+                Vector256<byte> x = Vector256.Create(q[j]).AsByte();
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
+                x = Vector256.Create(q[j + 1]).AsByte();
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, Vector256.Load(w + Int8DynamicWeights.QuadBytes));
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, Vector256.Load(w + Int8DynamicWeights.QuadBytes + 32));
+                w += 2 * Int8DynamicWeights.QuadBytes;
+            }
+
+            if (j < quads)
+            {
+                Vector256<byte> x = Vector256.Create(q[j]).AsByte();
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, Vector256.Load(w));
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, Vector256.Load(w + 32));
+            }
+
+            FinishVnni<TShape, TActivation>(a0 + a1, b0 + b1, s, bias, y, p);
         }
     }
 
