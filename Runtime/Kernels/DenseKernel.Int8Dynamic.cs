@@ -140,18 +140,18 @@ public static partial class DenseKernel
         int n = TShape.Outputs;
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int panels = PanelCount<TShape>();
-        int blocked = rows >= VnniRowBlock ? rows : 0;
-        using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock)]);
-        byte* q0 = scratch.Bytes;
         fixed (float* x0 = input)
         fixed (float* y0 = output)
         {
-            if (blocked > 0)
+            if (rows >= VnniRowBlock)
             {
-                VnniRowTiles<TShape, TActivation>(x0, y0, blocked, weights);
+                VnniRowTiles<TShape, TActivation>(x0, y0, rows, weights);
+                return;
             }
 
-            for (int r = blocked; r < rows; r++)
+            using var scratch = new Int8DynamicScratch(padded, rows: 1, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1)]);
+            byte* q0 = scratch.Bytes;
+            for (int r = 0; r < rows; r++)
             {
                 float* row = x0 + ((long)r * k);
                 float s = Avx512BW.IsSupported ? QuantizeRow512(row, k, padded, q0, offset: 128) : QuantizeRow256(row, k, padded, q0, offset: 128);
