@@ -6,10 +6,11 @@ namespace StaticNet.Bench;
 
 /// <summary>
 /// The MNIST network with its weights stored as float32, bfloat16 and int8, and in int8 dynamic (int8 inputs too), one thread, against ONNX Runtime running
-/// the float32 model and its dynamically quantised int8 graph (<see cref="OnnxModelWriter.WriteInt8"/>). Run with
+/// the float32 model and its two int8 graphs (<see cref="OnnxModelWriter.WriteInt8"/>: DynamicQuantizeLinear +
+/// MatMulInteger; <see cref="OnnxModelWriter.WriteInt8Blocks"/>: MatMulNBits, the faster at batch 1). Run with
 /// <c>--filter '*WeightFormatBenchmarks*'</c>. Each format is checked in its setup: bfloat16 and int8 against float32
 /// within 0.1 of each probability (they compute with other weights; the inputs are not digits, so some rows are close calls), ONNX Runtime float32 against StaticNet float32
-/// within 1e-5·max(1, |y|), ONNX Runtime int8 and StaticNet int8 dynamic against StaticNet int8 within 0.1 (they quantise activations too).
+/// within 1e-5·max(1, |y|), ONNX Runtime's int8 graphs and StaticNet int8 dynamic against StaticNet int8 within 0.1 (they quantise activations too).
 /// </summary>
 [MemoryDiagnoser]
 public class WeightFormatBenchmarks
@@ -44,6 +45,9 @@ public class WeightFormatBenchmarks
     [Benchmark]
     public void OnnxRuntimeInt8() => _contender!.Run();
 
+    [Benchmark]
+    public void OnnxRuntimeInt8Blocks() => _contender!.Run();
+
     [GlobalSetup(Targets = [nameof(Float32), nameof(BFloat16), nameof(Int8), nameof(Int8Dynamic)])]
     public void SetupStaticNet() => Prepare();
 
@@ -61,6 +65,14 @@ public class WeightFormatBenchmarks
         Model model = Prepare();
         _contender = new OnnxRuntimeContender(OnnxModelWriter.WriteInt8(model), model, _input, _output, Batch, threads: 1);
         Check("ONNX Runtime int8", Run(_contender), Run(_int8!.Forward), absolute: 0.1f);
+    }
+
+    [GlobalSetup(Target = nameof(OnnxRuntimeInt8Blocks))]
+    public void SetupOnnxRuntimeInt8Blocks()
+    {
+        Model model = Prepare();
+        _contender = new OnnxRuntimeContender(OnnxModelWriter.WriteInt8Blocks(model, accuracyLevel: 4), model, _input, _output, Batch, threads: 1);
+        Check("ONNX Runtime int8 (MatMulNBits)", Run(_contender), Run(_int8!.Forward), absolute: 0.1f);
     }
 
     [GlobalCleanup]
