@@ -181,6 +181,41 @@ public sealed class Int8DynamicKernelTests
     }
 
     [Fact]
+    public void Rows_of_every_scale_quantise_their_largest_inputs_to_plus_and_minus_127_on_every_path()
+    {
+        // The 512-bit quantiser packs with saturation instead of clamping, which is exact only because |x · (127 / m)|
+        // never rounds past 127 (see QuantizeRow512). Each row here holds +m and −m, the inputs that come nearest, for
+        // 400 magnitudes m from subnormal to 1e38 (each a random mantissa), placed in the first 64 inputs, the packs' share.
+        const int K = 97;
+        const int N = 17;
+        var random = new Random(127);
+        var (weight, bias) = KernelPaths.RandomLayer(random, K, N);
+        DenseWeights packed = DenseWeights.Pack(weight, bias, K, N, WeightFormat.Int8Dynamic);
+        const int Rows = 400;
+        float[] x = new float[Rows * K];
+        for (int r = 0; r < Rows; r++)
+        {
+            float m = MathF.ScaleB(1f + random.NextSingle(), random.Next(-140, 126));
+            for (int i = 0; i < K; i++)
+            {
+                x[(r * K) + i] = (random.NextSingle() - 0.5f) * m;
+            }
+
+            x[(r * K) + random.Next(0, 32)] = m;
+            x[(r * K) + random.Next(32, 64)] = -m;
+        }
+
+        float[] expected = Reference(weight, bias, x, Rows, K, N, v => v);
+        Forward forward = Kernel(K, N, "Identity");
+        foreach (string path in Paths)
+        {
+            var y = new float[Rows * N];
+            forward(path, x, y, Rows, packed);
+            KernelPaths.AssertBitIdentical(expected, y, $"rows of every scale, {path}");
+        }
+    }
+
+    [Fact]
     public void Softmax_heads_equal_the_dense_layer_then_the_softmax()
     {
         var random = new Random(10);
