@@ -74,8 +74,8 @@ fi
 echo "ARM64 tests: $(tail -1 "$work/tests-arm64.txt")"
 
 # 3. The Sample: the same accuracy, the same predictions as PyTorch and the same output bits as on x64.
-dotnet run --project Sample -c Release --no-build -- --digits 0 >"$work/sample-x64.txt" || status=1
-arm64 "$work/Sample/StaticNet.Sample" --digits 0 >"$work/sample-arm64.txt" || { echo "FAIL: the ARM64 Sample exited with $?."; status=1; }
+dotnet run --project Sample -c Release --no-build -- --digits 0 --no-timing >"$work/sample-x64.txt" || status=1
+arm64 "$work/Sample/StaticNet.Sample" --digits 0 --no-timing >"$work/sample-arm64.txt" || { echo "FAIL: the ARM64 Sample exited with $?."; status=1; }
 head -1 "$work/sample-arm64.txt"
 sed -n '/^Accuracy/,/^$/p' "$work/sample-arm64.txt"
 if ! diff <(sed -n '/^Accuracy/,/^$/p' "$work/sample-x64.txt") <(sed -n '/^Accuracy/,/^$/p' "$work/sample-arm64.txt"); then
@@ -99,7 +99,7 @@ if dotnet publish Sample -c Release -r linux-arm64 -p:PublishAot=true -p:SysRoot
     echo "FAIL: the linux-arm64 Native AOT publish of the Sample had warnings:"; grep -E "warning [A-Z]+[0-9]+" "$work/publish-aot.log" | sort -u; status=1
   fi
   echo "ARM64 Native AOT Sample: $(stat -c %s "$work/aot/StaticNet.Sample") bytes"
-  qemu-aarch64-static -L /usr/aarch64-linux-gnu "$work/aot/StaticNet.Sample" --digits 0 >"$work/aot-arm64.txt" || { echo "FAIL: the ARM64 Native AOT Sample exited with $?."; status=1; }
+  qemu-aarch64-static -L /usr/aarch64-linux-gnu "$work/aot/StaticNet.Sample" --digits 0 --no-timing >"$work/aot-arm64.txt" || { echo "FAIL: the ARM64 Native AOT Sample exited with $?."; status=1; }
   head -1 "$work/aot-arm64.txt"
   if ! diff <(sed -n '/^Accuracy/,/^$/p' "$work/sample-x64.txt") <(sed -n '/^Accuracy/,/^$/p' "$work/aot-arm64.txt"); then
     echo "FAIL: the ARM64 Native AOT Sample's accuracy or outputs differ from x64's (above)."; status=1

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace StaticNet.Sample;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record Options(string? Weights, string? Images, string? Labels, int Batch, int Digits, bool Help)
+internal sealed record Options(string? Weights, string? Images, string? Labels, int Batch, int Digits, bool Timing, bool Help)
 {
     public const string Usage = """
         StaticNet sample: classify MNIST digits with a network whose weights are embedded at compile time.
@@ -18,6 +18,7 @@ internal sealed record Options(string? Weights, string? Images, string? Labels, 
           --batch <n>        Samples per Forward call when classifying and for the throughput figure
                              (default 10000).
           --digits <n>       How many digits to draw (default 4; 0 for none).
+          --no-timing        Skip the speed measurements (under an emulator they mean nothing and take minutes).
           -h, --help         Show this help.
 
         Exit codes: 0 success; 1 a file could not be read; 2 bad arguments;
@@ -29,7 +30,7 @@ internal sealed record Options(string? Weights, string? Images, string? Labels, 
 
     public static Options Parse(string[] args)
     {
-        var options = new Options(null, null, null, Batch: 10_000, Digits: 4, Help: false);
+        var options = new Options(null, null, null, Batch: 10_000, Digits: 4, Timing: true, Help: false);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -45,6 +46,7 @@ internal sealed record Options(string? Weights, string? Images, string? Labels, 
                 "--labels" => options with { Labels = Value() },
                 "--batch" => options with { Batch = Number("--batch", Value(), min: 1) },
                 "--digits" => options with { Digits = Number("--digits", Value(), min: 0) },
+                "--no-timing" => options with { Timing = false },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

@@ -113,10 +113,14 @@ static int Run(Options options)
     Console.WriteLine($"  Outputs    fingerprint {Fingerprint(probabilities):x16} (FNV-1a of all {probabilities.Length:N0} probabilities' bits)");
 
     Console.WriteLine();
-    double[] latencies = count == 0 ? [] : BatchOneLatencies(net, images, count);
+    double[] latencies = count == 0 || !options.Timing ? [] : BatchOneLatencies(net, images, count);
     CompareWeightFormats(options, images, labels, count, correct, latencies);
     PrintLayerStatistics(net, images, Math.Min(count, 1000));
-    MeasureSpeed(net, images, count, options.Batch, latencies);
+    if (options.Timing)
+    {
+        MeasureSpeed(net, images, count, options.Batch, latencies);
+    }
+
     exitCode = Math.Max(exitCode, ClassifyWithLeNet(options, images, labels, count));
 
     // A few digits: the first ones, plus the first mistake if there is one.
@@ -190,16 +194,18 @@ static void CompareWeightFormats(Options options, float[] images, byte[] labels,
     MnistNetBFloat16 bfloat16 = options.Weights is null ? MnistNetBFloat16.LoadEmbedded() : MnistNetBFloat16.Load(options.Weights);
     MnistNetInt8 int8 = options.Weights is null ? MnistNetInt8.LoadEmbedded() : MnistNetInt8.Load(options.Weights);
     MnistNetInt8Dynamic int8Dynamic = options.Weights is null ? MnistNetInt8Dynamic.LoadEmbedded() : MnistNetInt8Dynamic.Load(options.Weights);
-    (int Correct, double Median) float32 = (float32Correct, Median(float32Latencies));
+    bool timing = options.Timing;
+    (int Correct, double Median) float32 = (float32Correct, timing ? Median(float32Latencies) : 0);
     Console.WriteLine("Weight formats (the same file, converted when compiled; activations and sums in float32 but for int8 dynamic)");
     Print("float32     ", "4 bytes a weight            ", float32.Correct, float32.Median);
-    Print("bfloat16    ", "2 bytes a weight            ", Correct(bfloat16, images, labels, count), Median(BatchOneLatencies(bfloat16, images, count)));
-    Print("int8        ", "1 byte a weight             ", Correct(int8, images, labels, count), Median(BatchOneLatencies(int8, images, count)));
-    Print("int8 dynamic", "1 byte a weight, int8 inputs", Correct(int8Dynamic, images, labels, count), Median(BatchOneLatencies(int8Dynamic, images, count)));
+    Print("bfloat16    ", "2 bytes a weight            ", Correct(bfloat16, images, labels, count), timing ? Median(BatchOneLatencies(bfloat16, images, count)) : 0);
+    Print("int8        ", "1 byte a weight             ", Correct(int8, images, labels, count), timing ? Median(BatchOneLatencies(int8, images, count)) : 0);
+    Print("int8 dynamic", "1 byte a weight, int8 inputs", Correct(int8Dynamic, images, labels, count), timing ? Median(BatchOneLatencies(int8Dynamic, images, count)) : 0);
     Console.WriteLine();
 
     void Print(string format, string size, int correct, double median)
-        => Console.WriteLine($"  {format}  {(double)correct / count:P2}  ({correct - float32.Correct:+#;-#;±0} vs float32)  {size}  batch 1: median {median:F2} µs ({float32.Median / median:F2}×)");
+        => Console.WriteLine($"  {format}  {(double)correct / count:P2}  ({correct - float32.Correct:+#;-#;±0} vs float32)  "
+            + (timing ? $"{size}  batch 1: median {median:F2} µs ({float32.Median / median:F2}×)" : size.TrimEnd()));
 }
 
 static int Correct<TNetwork>(TNetwork net, float[] images, byte[] labels, int count)
@@ -309,6 +315,12 @@ static int ClassifyWithLeNet(Options options, float[] images, byte[] labels, int
             Console.WriteLine($"  FAIL: accuracy is below PyTorch's recorded {(double)pytorchCorrect / pytorchTotal:P2}");
             exitCode = 3;
         }
+    }
+
+    if (!options.Timing)
+    {
+        Console.WriteLine();
+        return exitCode;
     }
 
     double[] latencies = BatchOneLatencies(net, images, count);
