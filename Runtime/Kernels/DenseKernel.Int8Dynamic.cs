@@ -154,7 +154,7 @@ public static partial class DenseKernel
             for (int r = 0; r < rows; r++)
             {
                 float* row = x0 + ((long)r * k);
-                float s = Avx512BW.IsSupported ? QuantizeRow512(row, k, padded, q0, offset: 128) : QuantizeRow256(row, k, padded, q0, offset: 128);
+                float s = QuantizeRowForVnni(row, k, padded, q0);
                 VnniOneRow<TShape, TActivation>((int*)q0, s, weights, y0 + ((long)r * n), 0, panels);
             }
         }
@@ -258,7 +258,7 @@ public static partial class DenseKernel
                 {
                     float* x = x0 + ((long)(tile + i) * k);
                     byte* q = q0 + ((long)i * padded);
-                    sx[i] = Avx512BW.IsSupported ? QuantizeRow512(x, k, padded, q, offset: 128) : QuantizeRow256(x, k, padded, q, offset: 128);
+                    sx[i] = QuantizeRowForVnni(x, k, padded, q);
                 }
 
                 for (int i = count; i % VnniRowBlock != 0; i++)
@@ -746,6 +746,68 @@ public static partial class DenseKernel
         return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: 0);
     }
 
+    /// <summary>
+    /// The row's largest |x| as a bit pattern (|x|'s bits order as |x| does, and every NaN's lie above ∞'s), with the
+    /// widest vectors the processor accelerates: a maximum of integers is the same whatever the order it is taken in,
+    /// so the quantisers of every width share this one. Reduced in registers, two chains at 512 bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe uint LargestMagnitudeBits(float* x, int k)
+    {
+        int i = 0;
+        Vector128<uint> largest;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<uint> magnitude = Vector512.Create(0x7FFF_FFFFu);
+            Vector512<uint> even = Vector512<uint>.Zero, odd = Vector512<uint>.Zero;
+            for (; i + 32 <= k; i += 32)
+            {
+                even = Vector512.Max(even, Vector512.Load((uint*)x + i) & magnitude);
+                odd = Vector512.Max(odd, Vector512.Load((uint*)x + i + 16) & magnitude);
+            }
+
+            if (i + 16 <= k)
+            {
+                even = Vector512.Max(even, Vector512.Load((uint*)x + i) & magnitude);
+                i += 16;
+            }
+
+            Vector512<uint> both = Vector512.Max(even, odd);
+            Vector256<uint> half = Vector256.Max(both.GetLower(), both.GetUpper());
+            largest = Vector128.Max(half.GetLower(), half.GetUpper());
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<uint> magnitude = Vector256.Create(0x7FFF_FFFFu);
+            Vector256<uint> half = Vector256<uint>.Zero;
+            for (; i + 8 <= k; i += 8)
+            {
+                half = Vector256.Max(half, Vector256.Load((uint*)x + i) & magnitude);
+            }
+
+            largest = Vector128.Max(half.GetLower(), half.GetUpper());
+        }
+        else
+        {
+            Vector128<uint> magnitude = Vector128.Create(0x7FFF_FFFFu);
+            largest = Vector128<uint>.Zero;
+            for (; i + 4 <= k; i += 4)
+            {
+                largest = Vector128.Max(largest, Vector128.Load((uint*)x + i) & magnitude);
+            }
+        }
+
+        largest = Vector128.Max(largest, Vector128.Shuffle(largest, Vector128.Create(2u, 3u, 0u, 1u)));
+        largest = Vector128.Max(largest, Vector128.Shuffle(largest, Vector128.Create(1u, 0u, 3u, 2u)));
+        uint maxBits = largest.ToScalar();
+        for (; i < k; i++)
+        {
+            maxBits = Math.Max(maxBits, BitConverter.SingleToUInt32Bits(x[i]) & 0x7FFF_FFFFu);
+        }
+
+        return maxBits;
+    }
+
     /// <summary>The scale from <paramref name="maxBits"/>, and the inputs from <paramref name="start"/> on, one at a time.</summary>
     private static unsafe float QuantizeRowTail(float* x, int k, int padded, byte* q, int offset, uint maxBits, int start)
     {
@@ -764,9 +826,14 @@ public static partial class DenseKernel
         return sx;
     }
 
+    /// <summary>A row quantised for the AVX-VNNI path (qx + 128), with 512-bit vectors where AVX-512BW is, else 256-bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float QuantizeRowForVnni(float* x, int k, int padded, byte* q)
+        => Avx512BW.IsSupported ? QuantizeRow512(x, k, padded, q, offset: 128) : QuantizeRow256(x, k, padded, q, offset: 128);
+
     /// <summary>
-    /// <see cref="QuantizeRowScalar"/> with 512-bit vectors (AVX-512BW): the largest magnitude in two chains, reduced in
-    /// registers; then 64 inputs at a time scaled, rounded (<c>vcvtps2dq</c>: to nearest, ties to even, the rounding
+    /// <see cref="QuantizeRowScalar"/> with 512-bit vectors (AVX-512BW): the largest magnitude from
+    /// <see cref="LargestMagnitudeBits"/>, then 64 inputs at a time scaled, rounded (<c>vcvtps2dq</c>: to nearest, ties to even, the rounding
     /// mode .NET runs with), packed to bytes with two rounds of saturating packs and put back in order with one
     /// permutation: a third of the instructions of narrowing each vector alone.
     /// </summary>
@@ -779,33 +846,7 @@ public static partial class DenseKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe float QuantizeRow512(float* x, int k, int padded, byte* q, int offset)
     {
-        Vector512<uint> magnitude = Vector512.Create(0x7FFF_FFFFu);
-        Vector512<uint> largest = Vector512<uint>.Zero;
-        Vector512<uint> largestOdd = Vector512<uint>.Zero;
-        int i = 0;
-        for (; i + 32 <= k; i += 32)
-        {
-            largest = Vector512.Max(largest, Vector512.Load((uint*)x + i) & magnitude);
-            largestOdd = Vector512.Max(largestOdd, Vector512.Load((uint*)x + i + 16) & magnitude);
-        }
-
-        if (i + 16 <= k)
-        {
-            largest = Vector512.Max(largest, Vector512.Load((uint*)x + i) & magnitude);
-            i += 16;
-        }
-
-        largest = Vector512.Max(largest, largestOdd);
-        Vector256<uint> half = Vector256.Max(largest.GetLower(), largest.GetUpper());
-        Vector128<uint> quarter = Vector128.Max(half.GetLower(), half.GetUpper());
-        quarter = Vector128.Max(quarter, Vector128.Shuffle(quarter, Vector128.Create(2u, 3u, 0u, 1u)));
-        quarter = Vector128.Max(quarter, Vector128.Shuffle(quarter, Vector128.Create(1u, 0u, 3u, 2u)));
-        uint maxBits = quarter.ToScalar();
-        for (int tail = i; tail < k; tail++)
-        {
-            maxBits = Math.Max(maxBits, BitConverter.SingleToUInt32Bits(x[tail]) & 0x7FFF_FFFFu);
-        }
-
+        uint maxBits = LargestMagnitudeBits(x, k);
         if (!RowScale(maxBits, out float inv, out float sx))
         {
             return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: 0);
@@ -817,7 +858,8 @@ public static partial class DenseKernel
         // After the packs, each 128-bit lane L holds 4 bytes of each source vector in turn: dword 4L + t has source t's
         // inputs 4L..4L + 3. This puts source t's 16 bytes (dwords 4t..4t + 3) back together.
         Vector512<int> order = Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        for (i = 0; i + 64 <= k; i += 64)
+        int i = 0;
+        for (; i + 64 <= k; i += 64)
         {
             Vector512<int> a = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i) * scale);
             Vector512<int> b = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i + 16) * scale);
@@ -843,25 +885,7 @@ public static partial class DenseKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe float QuantizeRow256(float* x, int k, int padded, byte* q, int offset)
     {
-        Vector256<uint> magnitude = Vector256.Create(0x7FFF_FFFFu);
-        Vector256<uint> largest = Vector256<uint>.Zero;
-        int i = 0;
-        for (; i + 8 <= k; i += 8)
-        {
-            largest = Vector256.Max(largest, Vector256.Load((uint*)x + i) & magnitude);
-        }
-
-        uint maxBits = 0;
-        for (int lane = 0; lane < 8; lane++)
-        {
-            maxBits = Math.Max(maxBits, largest.GetElement(lane));
-        }
-
-        for (int tail = i; tail < k; tail++)
-        {
-            maxBits = Math.Max(maxBits, BitConverter.SingleToUInt32Bits(x[tail]) & 0x7FFF_FFFFu);
-        }
-
+        uint maxBits = LargestMagnitudeBits(x, k);
         if (!RowScale(maxBits, out float inv, out _))
         {
             return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: 0);
@@ -870,7 +894,8 @@ public static partial class DenseKernel
         Vector256<float> scale = Vector256.Create(inv);
         Vector256<int> limit = Vector256.Create(Int8DynamicWeights.Limit);
         Vector256<int> shift = Vector256.Create(offset);
-        for (i = 0; i + 32 <= k; i += 32)
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
         {
             // vcvtps2dq rounds to nearest, ties to even (the default rounding mode .NET runs with).
             Vector256<int> q0 = Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(Vector256.Load(x + i) * scale), -limit), limit) + shift;
@@ -887,25 +912,7 @@ public static partial class DenseKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe float QuantizeRow128(float* x, int k, int padded, byte* q, int offset)
     {
-        Vector128<uint> magnitude = Vector128.Create(0x7FFF_FFFFu);
-        Vector128<uint> largest = Vector128<uint>.Zero;
-        int i = 0;
-        for (; i + 4 <= k; i += 4)
-        {
-            largest = Vector128.Max(largest, Vector128.Load((uint*)x + i) & magnitude);
-        }
-
-        uint maxBits = 0;
-        for (int lane = 0; lane < 4; lane++)
-        {
-            maxBits = Math.Max(maxBits, largest.GetElement(lane));
-        }
-
-        for (int tail = i; tail < k; tail++)
-        {
-            maxBits = Math.Max(maxBits, BitConverter.SingleToUInt32Bits(x[tail]) & 0x7FFF_FFFFu);
-        }
-
+        uint maxBits = LargestMagnitudeBits(x, k);
         if (!RowScale(maxBits, out float inv, out _))
         {
             return QuantizeRowTail(x, k, padded, q, offset, maxBits, start: 0);
@@ -914,7 +921,8 @@ public static partial class DenseKernel
         Vector128<float> scale = Vector128.Create(inv);
         Vector128<float> limit = Vector128.Create((float)Int8DynamicWeights.Limit);
         Vector128<int> shift = Vector128.Create(offset);
-        for (i = 0; i + 16 <= k; i += 16)
+        int i = 0;
+        for (; i + 16 <= k; i += 16)
         {
             // Round (ties to even), clamp in float (exact: the values are whole), convert (exact).
             Vector128<int> q0 = Vector128.ConvertToInt32(Vector128.Clamp(Vector128.Round(Vector128.Load(x + i) * scale), -limit, limit)) + shift;
