@@ -149,15 +149,5 @@ public class ConvolutionBenchmarks
 
     /// <summary>Fails the case unless every output is within <see cref="Tolerance"/>·max(1, |y|) of StaticNet's.</summary>
     private void Check(string who, float[] output)
-    {
-        for (int i = 0; i < output.Length; i++)
-        {
-            float expected = _reference[i];
-            if (!(Math.Abs(output[i] - expected) <= Tolerance * Math.Max(1f, Math.Abs(expected))))
-            {
-                throw new InvalidOperationException(
-                    $"{who} disagrees with StaticNet on {Network}, batch {Batch}: output {i} (sample {i / ConvolutionModel.OutputSize}) is {output[i]:R}, StaticNet's {expected:R}.");
-            }
-        }
-    }
+        => Agreement.Check(who, output, $"StaticNet on {Network}, batch {Batch}", _reference, relative: Tolerance, rowWidth: ConvolutionModel.OutputSize);
 }

@@ -234,15 +234,7 @@ internal static class ConvolutionLayers
 #endif
 
     private static void Compare(string what, float[] actual, string against, float[] expected, float tolerance = 1e-5f)
-    {
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance * Math.Max(1f, Math.Abs(expected[i]))))
-            {
-                throw new InvalidOperationException($"{what} disagrees with {against}: value {i} is {actual[i]:R}, not {expected[i]:R}.");
-            }
-        }
-    }
+        => Agreement.Check(what, actual, against, expected, relative: tolerance);
 
     private static string Rate(double flop, double seconds) => string.Create(Inv, $"{flop / seconds / 1e9:F1}");
 

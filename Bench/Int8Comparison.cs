@@ -158,13 +158,7 @@ internal static class Int8Comparison
         run();
         float[] theirs = (float[])output.Clone();
         int8.Forward(input, output);
-        for (int i = 0; i < output.Length; i++)
-        {
-            if (!(Math.Abs(theirs[i] - output[i]) <= 0.1f))
-            {
-                throw new InvalidOperationException($"{who} disagrees with StaticNet int8: output {i} is {theirs[i]:R}, expected {output[i]:R} ± 0.1.");
-            }
-        }
+        Agreement.Check(who, theirs, "StaticNet int8", output, absolute: 0.1f);
     }
 
 }

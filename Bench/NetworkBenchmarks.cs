@@ -190,15 +190,5 @@ public class NetworkBenchmarks
 
     /// <summary>Fails the case unless every output is within 1e-5·max(1, |y|) of StaticNet's.</summary>
     private void Check(string who, float[] output)
-    {
-        for (int i = 0; i < output.Length; i++)
-        {
-            float expected = _reference[i];
-            if (!(Math.Abs(output[i] - expected) <= 1e-5f * Math.Max(1f, Math.Abs(expected))))
-            {
-                throw new InvalidOperationException(
-                    $"{who} disagrees with StaticNet on {Network}, batch {Batch}: output {i} (sample {i / _model!.OutputSize}) is {output[i]:R}, StaticNet's {expected:R}.");
-            }
-        }
-    }
+        => Agreement.Check(who, output, $"StaticNet on {Network}, batch {Batch}", _reference, relative: 1e-5f, rowWidth: _model!.OutputSize);
 }

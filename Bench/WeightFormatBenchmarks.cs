@@ -116,14 +116,5 @@ public class WeightFormatBenchmarks
     }
 
     private void Check(string who, float[] actual, float[] expected, float relative = 0f, float absolute = 0f)
-    {
-        for (int i = 0; i < actual.Length; i++)
-        {
-            float bound = Math.Max(absolute, relative * Math.Max(1f, Math.Abs(expected[i])));
-            if (!(Math.Abs(actual[i] - expected[i]) <= bound))
-            {
-                throw new InvalidOperationException($"{who} disagrees on batch {Batch}: output {i} is {actual[i]:R}, expected {expected[i]:R} ± {bound}.");
-            }
-        }
-    }
+        => Agreement.Check(who, actual, $"the reference on batch {Batch}", expected, relative, absolute);
 }
