@@ -49,21 +49,7 @@ public static class OnnxModelWriter
             }
         }
 
-        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1)));
-        graph.String(2, "staticnet_bench_" + model.Name); // GraphProto.name
-        graph.Message(11, ValueInfo(InputName, model.InputSize)); // GraphProto.input
-        graph.Message(12, ValueInfo(OutputName, model.OutputSize)); // GraphProto.output
-
-        var opset = new Proto();
-        opset.String(1, ""); // OperatorSetIdProto.domain: the default ONNX domain
-        opset.Int(2, 17); // OperatorSetIdProto.version
-
-        var modelProto = new Proto();
-        modelProto.Int(1, 8); // ModelProto.ir_version (IR version 8 goes with opset 17)
-        modelProto.String(2, "StaticNet.Bench"); // producer_name
-        modelProto.Message(8, opset); // opset_import
-        modelProto.Message(7, graph); // graph
-        return modelProto.ToArray();
+        return DenseModelBytes(graph, current, "staticnet_bench_" + model.Name, model);
     }
 
     /// <summary>
@@ -111,19 +97,7 @@ public static class OnnxModelWriter
             }
         }
 
-        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1)));
-        graph.String(2, "staticnet_bench_int8_" + model.Name);
-        graph.Message(11, ValueInfo(InputName, model.InputSize));
-        graph.Message(12, ValueInfo(OutputName, model.OutputSize));
-        var opset = new Proto();
-        opset.String(1, "");
-        opset.Int(2, 17);
-        var modelProto = new Proto();
-        modelProto.Int(1, 8);
-        modelProto.String(2, "StaticNet.Bench");
-        modelProto.Message(8, opset);
-        modelProto.Message(7, graph);
-        return modelProto.ToArray();
+        return DenseModelBytes(graph, current, "staticnet_bench_int8_" + model.Name, model);
     }
 
     /// <summary>
@@ -166,15 +140,7 @@ public static class OnnxModelWriter
         graph.String(2, "staticnet_bench_lenet");
         graph.Message(11, ValueInfo(InputName, 1, 28, 28));
         graph.Message(12, ValueInfo(OutputName, ConvolutionModel.OutputSize));
-        var opset = new Proto();
-        opset.String(1, "");
-        opset.Int(2, 17);
-        var modelProto = new Proto();
-        modelProto.Int(1, 8);
-        modelProto.String(2, "StaticNet.Bench");
-        modelProto.Message(8, opset);
-        modelProto.Message(7, graph);
-        return modelProto.ToArray();
+        return ModelBytes(graph, microsoftOperators: false);
     }
 
     /// <summary>
@@ -230,22 +196,42 @@ public static class OnnxModelWriter
             }
         }
 
-        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1)));
-        graph.String(2, "staticnet_bench_int8_blocks_" + model.Name);
-        graph.Message(11, ValueInfo(InputName, model.InputSize));
-        graph.Message(12, ValueInfo(OutputName, model.OutputSize));
+        return DenseModelBytes(graph, current, "staticnet_bench_int8_blocks_" + model.Name, model, microsoftOperators: true);
+    }
+
+    /// <summary>A dense network's graph finished: Softmax(axis = 1) from <paramref name="current"/> to the output, the name, the input and output, then the model around it.</summary>
+    private static byte[] DenseModelBytes(Proto graph, string current, string name, Model model, bool microsoftOperators = false)
+    {
+        graph.Message(1, Node("Softmax", "softmax", [current], OutputName, Attribute("axis", 1))); // GraphProto.node
+        graph.String(2, name); // GraphProto.name
+        graph.Message(11, ValueInfo(InputName, model.InputSize)); // GraphProto.input
+        graph.Message(12, ValueInfo(OutputName, model.OutputSize)); // GraphProto.output
+        return ModelBytes(graph, microsoftOperators);
+    }
+
+    /// <summary>
+    /// The model around a finished graph: ONNX opset 17 (and, for contrib operators such as MatMulNBits, the
+    /// com.microsoft domain's version 1) at IR version 8.
+    /// </summary>
+    private static byte[] ModelBytes(Proto graph, bool microsoftOperators)
+    {
         var opset = new Proto();
-        opset.String(1, "");
-        opset.Int(2, 17);
-        var microsoft = new Proto();
-        microsoft.String(1, "com.microsoft");
-        microsoft.Int(2, 1);
+        opset.String(1, ""); // OperatorSetIdProto.domain: the default ONNX domain
+        opset.Int(2, 17); // OperatorSetIdProto.version
+
         var modelProto = new Proto();
-        modelProto.Int(1, 8);
-        modelProto.String(2, "StaticNet.Bench");
-        modelProto.Message(8, opset);
-        modelProto.Message(8, microsoft);
-        modelProto.Message(7, graph);
+        modelProto.Int(1, 8); // ModelProto.ir_version (IR version 8 goes with opset 17)
+        modelProto.String(2, "StaticNet.Bench"); // producer_name
+        modelProto.Message(8, opset); // opset_import
+        if (microsoftOperators)
+        {
+            var microsoft = new Proto();
+            microsoft.String(1, "com.microsoft");
+            microsoft.Int(2, 1);
+            modelProto.Message(8, microsoft);
+        }
+
+        modelProto.Message(7, graph); // graph
         return modelProto.ToArray();
     }
 
