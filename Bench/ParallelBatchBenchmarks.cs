@@ -74,10 +74,12 @@ public class ParallelBatchBenchmarks
                 var int8 = MnistNetInt8.Load(path);
                 (_forward, _forwardParallel) = (int8.Forward, int8.ForwardParallel);
                 break;
-            default:
+            case "int8 dynamic":
                 var dynamic = MnistNetInt8Dynamic.Load(path);
                 (_forward, _forwardParallel) = (dynamic.Forward, dynamic.ForwardParallel);
                 break;
+            default:
+                throw new InvalidOperationException($"Unknown format '{Format}'.");
         }
 
         // ForwardParallel must give Forward's bits, or the comparison means nothing (both calls read the same sample).
