@@ -52,8 +52,58 @@ internal static class FormatComparison
         Layer<Mnist784x128>("dense 784→128, 8 rows", rounds, 8);
         Layer<Mnist784x128>("dense 784→128, 64 rows", rounds, 64);
         Layer<Mnist128x64>("dense 128→64, 64 rows", rounds, 64);
+        BFloat16Bound(rounds, model, float32, bfloat16);
         Widening.Run(rounds);
     }
+
+    /// <summary>
+    /// bfloat16 at batch 1 against what bounds it, all timed in the same bursts as the FMA peak loop. The first layer's
+    /// one-row kernel does, per 16 weights, one FMA and one widening instruction (<c>vpslld</c> or <c>vpandd</c>), and
+    /// the widening takes a slot on the two 512-bit ports the FMAs use (<c>tools/bf16-widening-ports.c</c>: 16 FMAs
+    /// with 16 shifts, shuffles or ands take about twice the time of 16 FMAs alone: 1.93–2.00×), so the layer cannot take less
+    /// than 2 × its FMAs at the peak rate. The layers after it are bound by each output's chain of dependent FMAs in
+    /// both formats (128 → 64 and 64 → 10: 192 FMAs of 4 cycles in a row), so they stay as measured.
+    /// </summary>
+    private static void BFloat16Bound(int rounds, Model model, MnistNet float32, MnistNetBFloat16 bfloat16)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return;
+        }
+
+        float[] input = GC.AllocateArray<float>(model.InputSize, pinned: true);
+        float[] output = GC.AllocateArray<float>(model.OutputSize, pinned: true);
+        Model.FillInputs(input);
+        (float[] weight, float[] bias) = Model.RandomLayer(Mnist784x128.Inputs, Mnist784x128.Outputs, new Random(3));
+        DenseWeights float32Layer = DenseWeights.Pack(weight, bias, Mnist784x128.Inputs, Mnist784x128.Outputs);
+        DenseWeights bfloat16Layer = DenseWeights.Pack(weight, bias, Mnist784x128.Inputs, Mnist784x128.Outputs, WeightFormat.BFloat16);
+        float[] hidden = GC.AllocateArray<float>(Mnist784x128.Outputs, pinned: true);
+        using var peak = new PeakBenchmarks();
+        peak.Setup();
+        MachineLoad? load = MachineLoad.Start();
+        double[] best = AlternatingBursts.Best(rounds,
+        [
+            () => float32.Forward(input, output),
+            () => bfloat16.Forward(input, output),
+            () => DenseKernel.Forward<Mnist784x128, ReLUActivation>(input, hidden, 1, float32Layer),
+            () => DenseKernel.ForwardBFloat16<Mnist784x128, ReLUActivation>(input, hidden, 1, bfloat16Layer),
+            () => _peakSink += peak.FmaPeak(),
+        ]);
+
+        double fmaSeconds = best[4] / (PeakBenchmarks.FmaFlops / 32);
+        double layerBound = 2.0 * Mnist784x128.Inputs * (Mnist784x128.Outputs / DenseWeights.PanelWidth) * fmaSeconds;
+        double networkBound = best[1] - best[3] + layerBound;
+        Console.WriteLine(string.Create(Inv, $"bfloat16 at batch 1 against its bound, µs (the FMA peak loop timed in the same bursts: {1 / fmaSeconds / 1e9:F2} G 512-bit FMAs/s; others' cores {load?.OthersInCores() ?? double.NaN:F2})"));
+        Console.WriteLine(string.Create(Inv,
+            $"  dense 784→128, 1 row   float32 {Us(best[2]),6:F3}  bfloat16 {Us(best[3]),6:F3}  bound {Us(layerBound),6:F3} (FMA + widening, 2 per 16 weights at the FMA rate; {layerBound / best[3]:P0} of it reached)   f32/bf16 {best[2] / best[3]:F2}, at most {best[2] / layerBound:F2}"));
+        Console.WriteLine(string.Create(Inv,
+            $"  MNIST network, batch 1 float32 {Us(best[0]),6:F3}  bfloat16 {Us(best[1]),6:F3}  after the first layer: float32 {Us(best[0] - best[2]),5:F3}, bfloat16 {Us(best[1] - best[3]),5:F3}   f32/bf16 {best[0] / best[1]:F2}, at most {best[0] / networkBound:F2} (first layer at its bound)"));
+    }
+
+    private static double Us(double seconds) => seconds * 1e6;
+
+    /// <summary>Keeps the peak loop's result alive.</summary>
+    private static float _peakSink;
 
     private static void Layer<TShape>(string name, int rounds, int rows)
         where TShape : struct, IDenseShape
