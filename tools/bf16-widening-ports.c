@@ -3,7 +3,7 @@
 // (vpslld 16 or vpshufb for one input, vpandd 0xFFFF0000 for the other), against the same 16 FMAs alone with 16
 // accumulators. Register operands only, so nothing but the execution ports bounds either loop. docs/benchmarks.md
 // quotes it for the bound on bfloat16's one-row kernel: each widening instruction takes one of the two 512-bit ports
-// the FMAs use, so 16 weights cost two FMA slots (the loops with widening take 1.93–2.00× the FMAs' time on the Xeon
+// the FMAs use, so 16 weights cost two FMA slots (the loops with widening take 1.93–2.08× the FMAs' time on the Xeon
 // measured). FormatComparison's "against its bound" line uses that factor of 2.
 //
 //   gcc -O2 -mavx512f -mavx512bw tools/bf16-widening-ports.c -o /tmp/bf16-widening-ports && /tmp/bf16-widening-ports
