@@ -92,7 +92,7 @@ public static partial class DenseKernel
         int k = TShape.Inputs;
         int n = TShape.Outputs;
         int padded = Int8DynamicWeights.PaddedInputs(k);
-        using var scratch = new Int8DynamicScratch(padded, rows: 1, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1)]);
+        using var scratch = new Int8DynamicScratch(padded, rows: 1, withInt16: false, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1, withInt16: false)]);
         sbyte* q = (sbyte*)scratch.Bytes;
         float* scales = Int8DynamicWeights.Scales(weights);
         fixed (float* x0 = input)
@@ -149,7 +149,7 @@ public static partial class DenseKernel
                 return;
             }
 
-            using var scratch = new Int8DynamicScratch(padded, rows: 1, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1)]);
+            using var scratch = new Int8DynamicScratch(padded, rows: 1, withInt16: false, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1, withInt16: false)]);
             byte* q0 = scratch.Bytes;
             for (int r = 0; r < rows; r++)
             {
@@ -423,7 +423,7 @@ public static partial class DenseKernel
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int quads = padded / Int8DynamicWeights.QuadWidth;
         int panels = PanelCount<TShape>();
-        using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock)]);
+        using var scratch = new Int8DynamicScratch(padded, Int8DynamicRowBlock, withInt16: true, stackalloc byte[Int8DynamicScratch.StackBytes(padded, Int8DynamicRowBlock, withInt16: true)]);
         byte* bytes = scratch.Bytes;
         short* q0 = scratch.Shorts;
         float* sx = stackalloc float[Int8DynamicRowBlock];
@@ -543,7 +543,7 @@ public static partial class DenseKernel
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int quads = padded / Int8DynamicWeights.QuadWidth;
         int panels = PanelCount<TShape>();
-        using var scratch = new Int8DynamicScratch(padded, rows: 1, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1)]);
+        using var scratch = new Int8DynamicScratch(padded, rows: 1, withInt16: false, stackalloc byte[Int8DynamicScratch.StackBytes(padded, rows: 1, withInt16: false)]);
         int* q = (int*)scratch.Bytes;
         fixed (float* x0 = input)
         fixed (float* y0 = output)
@@ -963,17 +963,17 @@ public static partial class DenseKernel
     }
 
     /// <summary>
-    /// Where a call quantises its rows: <c>rows</c> × padded K bytes, then (for the AVX-512BW path) the same as int16,
-    /// 64-byte aligned; on the caller's stack up to <see cref="Int8DynamicStackBytes"/>, else in native memory freed on
+    /// Where a call quantises its rows: <c>rows</c> × padded K bytes, then, if asked (the AVX-512BW path), the same as
+    /// int16, 64-byte aligned; on the caller's stack up to <see cref="Int8DynamicStackBytes"/>, else in native memory freed on
     /// dispose. Never the managed heap.
     /// </summary>
     private readonly unsafe ref struct Int8DynamicScratch
     {
         private readonly void* _native;
 
-        public Int8DynamicScratch(int padded, int rows, Span<byte> stack)
+        public Int8DynamicScratch(int padded, int rows, bool withInt16, Span<byte> stack)
         {
-            nuint bytes = ByteCount(padded, rows);
+            nuint bytes = ByteCount(padded, rows, withInt16);
             if (stack.Length >= (int)bytes + 64)
             {
                 _native = null;
@@ -986,19 +986,19 @@ public static partial class DenseKernel
                 Bytes = (byte*)_native;
             }
 
-            Shorts = (short*)(Bytes + ((long)rows * padded));
+            Shorts = withInt16 ? (short*)(Bytes + ((long)rows * padded)) : null;
         }
 
         /// <summary>The bytes: rows × padded K.</summary>
         public byte* Bytes { get; }
 
-        /// <summary>The int16 inputs: rows × padded K, after the bytes.</summary>
+        /// <summary>The int16 inputs: rows × padded K, after the bytes; null unless asked for.</summary>
         public short* Shorts { get; }
 
         /// <summary>Bytes to ask of the stack: all of it with room to align, or nothing if that is too much.</summary>
-        public static int StackBytes(int padded, int rows)
+        public static int StackBytes(int padded, int rows, bool withInt16)
         {
-            nuint bytes = ByteCount(padded, rows) + 64;
+            nuint bytes = ByteCount(padded, rows, withInt16) + 64;
             return bytes <= Int8DynamicStackBytes ? (int)bytes : 0;
         }
 
@@ -1010,6 +1010,6 @@ public static partial class DenseKernel
             }
         }
 
-        private static nuint ByteCount(int padded, int rows) => (nuint)rows * (nuint)padded * 3;
+        private static nuint ByteCount(int padded, int rows, bool withInt16) => (nuint)rows * (nuint)padded * (withInt16 ? 3u : 1u);
     }
 }
