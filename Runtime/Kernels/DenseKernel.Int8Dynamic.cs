@@ -247,48 +247,42 @@ public static partial class DenseKernel
         int padded = Int8DynamicWeights.PaddedInputs(k);
         int panels = PanelCount<TShape>();
         int tileRows = Math.Min((rows + VnniRowBlock - 1) / VnniRowBlock * VnniRowBlock, VnniTileRows(padded));
-        byte* q0 = (byte*)NativeMemory.AlignedAlloc((nuint)tileRows * (nuint)padded, 64);
+        using var scratch = new Int8DynamicScratch(padded, tileRows, withInt16: false, stackalloc byte[Int8DynamicScratch.StackBytes(padded, tileRows, withInt16: false)]);
+        byte* q0 = scratch.Bytes;
         float* sx = stackalloc float[VnniTileRowsMax];
-        try
+        for (int tile = 0; tile < rows; tile += tileRows)
         {
-            for (int tile = 0; tile < rows; tile += tileRows)
+            int count = Math.Min(tileRows, rows - tile);
+            for (int i = 0; i < count; i++)
             {
-                int count = Math.Min(tileRows, rows - tile);
-                for (int i = 0; i < count; i++)
-                {
-                    float* x = x0 + ((long)(tile + i) * k);
-                    byte* q = q0 + ((long)i * padded);
-                    sx[i] = QuantizeRowForVnni(x, k, padded, q);
-                }
+                float* x = x0 + ((long)(tile + i) * k);
+                byte* q = q0 + ((long)i * padded);
+                sx[i] = QuantizeRowForVnni(x, k, padded, q);
+            }
 
-                for (int i = count; i % VnniRowBlock != 0; i++)
-                {
-                    new ReadOnlySpan<byte>(q0 + ((long)(count - 1) * padded), padded).CopyTo(new Span<byte>(q0 + ((long)i * padded), padded));
-                    sx[i] = sx[count - 1];
-                }
+            for (int i = count; i % VnniRowBlock != 0; i++)
+            {
+                new ReadOnlySpan<byte>(q0 + ((long)(count - 1) * padded), padded).CopyTo(new Span<byte>(q0 + ((long)i * padded), padded));
+                sx[i] = sx[count - 1];
+            }
 
-                float* y = y0 + ((long)tile * n);
-                int p = 0;
-                for (; p + 2 <= panels; p += 2)
+            float* y = y0 + ((long)tile * n);
+            int p = 0;
+            for (; p + 2 <= panels; p += 2)
+            {
+                for (int block = 0; block < count; block += VnniRowBlock)
                 {
-                    for (int block = 0; block < count; block += VnniRowBlock)
-                    {
-                        VnniThreeRowsTwoPanels<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
-                    }
-                }
-
-                if (p < panels)
-                {
-                    for (int block = 0; block < count; block += VnniRowBlock)
-                    {
-                        VnniThreeRowsOnePanel<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
-                    }
+                    VnniThreeRowsTwoPanels<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
                 }
             }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(q0);
+
+            if (p < panels)
+            {
+                for (int block = 0; block < count; block += VnniRowBlock)
+                {
+                    VnniThreeRowsOnePanel<TShape, TActivation>(q0 + ((long)block * padded), padded, sx + block, weights, y + ((long)block * n), p, count - block);
+                }
+            }
         }
     }
 
