@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StaticNet.Generator.Layers;
 using StaticNet.Generator.Model;
@@ -44,13 +45,19 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .Select(static (file, _) => file.Path)
             .Collect();
 
+        // Whether the project allows unsafe code, which [SkipLocalsInit] needs (CS0227): then the forward pass leaves its
+        // stack activations unzeroed (every layer writes its whole output before the next reads it). A bool, so an edit
+        // elsewhere in the compilation re-runs nothing after this step.
+        IncrementalValueProvider<bool> allowsUnsafe = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
+
         // One pipeline per anchor kind; each class is parsed by the pipeline of the anchor it declares first.
         foreach (LayerKind anchor in LayerKinds.Anchors)
         {
             IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(anchor.AttributeName, static (node, _) => node is TypeDeclarationSyntax, ParseNetwork)
                 .WithTrackingName(TrackingNames.Parse);
-            RegisterNetworks(context, parsed, weightsFiles, rawWeightsFiles);
+            RegisterNetworks(context, parsed, weightsFiles, rawWeightsFiles, allowsUnsafe);
         }
 
         foreach (LayerKind kind in LayerKinds.All.Where(kind => !LayerKinds.Anchors.Contains(kind)))
@@ -65,7 +72,8 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
         IncrementalGeneratorInitializationContext context,
         IncrementalValuesProvider<ParseResult> parsed,
         IncrementalValueProvider<ImmutableArray<WeightsFile>> weightsFiles,
-        IncrementalValueProvider<ImmutableArray<string>> rawWeightsFiles)
+        IncrementalValueProvider<ImmutableArray<string>> rawWeightsFiles,
+        IncrementalValueProvider<bool> allowsUnsafe)
     {
         IncrementalValuesProvider<ResolvedNetwork> networks = parsed
             .Where(static result => result.Spec is not null)
@@ -79,10 +87,11 @@ public sealed partial class NetworkGenerator : IIncrementalGenerator
             .Select(static (network, _) => network.Spec!)
             .WithTrackingName(TrackingNames.Spec);
 
-        context.RegisterSourceOutput(specs, static (output, spec) =>
+        context.RegisterSourceOutput(specs.Combine(allowsUnsafe), static (output, pair) =>
         {
+            (NetworkSpec spec, bool skipLocalsInit) = pair;
             string hintName = spec.FullName.Replace("@", string.Empty);
-            output.AddSource(hintName + ".g.cs", Emit(spec));
+            output.AddSource(hintName + ".g.cs", Emit(spec, skipLocalsInit));
             if (spec.Weights is not null)
             {
                 output.AddSource(hintName + ".Weights.g.cs", EmitEmbeddedWeights(spec));
