@@ -59,10 +59,10 @@ internal static class FormatComparison
     /// <summary>
     /// bfloat16 at batch 1 against what bounds it, all timed in the same bursts as the FMA peak loop. The first layer's
     /// one-row kernel does, per 16 weights, one FMA and one widening instruction (<c>vpslld</c> or <c>vpandd</c>), and
-    /// the widening takes a slot on the two 512-bit ports the FMAs use (<c>tools/bf16-widening-ports.c</c>: 16 FMAs
-    /// with 16 shifts, shuffles or ands take about twice the time of 16 FMAs alone: 1.93–2.08×), so the layer cannot take less
-    /// than 2 × its FMAs at the peak rate. The layers after it are bound by each output's chain of dependent FMAs in
-    /// both formats (128 → 64 and 64 → 10: 192 FMAs of 4 cycles in a row), so they stay as measured.
+    /// the widening takes a slot on the two 512-bit ports the FMAs use (<c>tools/bf16-widening-ports.c</c>: 16 FMAs with
+    /// 16 shifts, shuffles or ands take about twice the time of 16 FMAs alone: 1.93–2.08×), so the layer cannot take less
+    /// than 2 × its FMAs at the peak rate. The layers after it are bound by each output's chain of dependent FMAs in both
+    /// formats (128 → 64 and 64 → 10: 192 FMAs of 4 cycles in a row), so they stay as measured.
     /// </summary>
     private static void BFloat16Bound(int rounds, Model model, MnistNet float32, MnistNetBFloat16 bfloat16)
     {

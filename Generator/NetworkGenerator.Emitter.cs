@@ -193,7 +193,7 @@ public sealed partial class NetworkGenerator
         if (skipLocalsInit && plan.Buffers.Count > 0 && plan.StackRows > 0)
         {
             // stackalloc zeroes its memory unless told not to: 24 KB took 1–2 µs per 32-row block. Every layer writes its
-            // whole output before the next reads it, so nothing reads the zeros (and the native-heap blocks were never zeroed).
+            // whole output before the next reads it, so nothing reads the zeros (the native-heap blocks were never zeroed).
             w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
         }
 

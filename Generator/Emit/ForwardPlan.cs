@@ -22,8 +22,8 @@ internal sealed class ForwardPlan
 {
     /// <summary>
     /// Activations of one block must fit here to live on the stack: keep it small, for callers on small stacks, and
-    /// because stackalloc zeroes its memory (1–2 µs for 24 KB: Bench/BlockStackBenchmarks.cs) unless the project allows unsafe code (then the generated
-    /// ForwardBlock is [SkipLocalsInit]).
+    /// because stackalloc zeroes its memory (1–2 µs for 24 KB: Bench/BlockStackBenchmarks.cs) unless the project
+    /// allows unsafe code (then the generated ForwardBlock is [SkipLocalsInit]).
     /// </summary>
     public const int StackBudgetBytes = 64 * 1024;
 

@@ -958,8 +958,8 @@ public static partial class DenseKernel
 
     /// <summary>
     /// Where a call quantises its rows: <c>rows</c> × padded K bytes, then, if asked (the AVX-512BW path), the same as
-    /// int16, 64-byte aligned; on the caller's stack up to <see cref="Int8DynamicStackBytes"/>, else in native memory freed on
-    /// dispose. Never the managed heap.
+    /// int16, 64-byte aligned; on the caller's stack up to <see cref="Int8DynamicStackBytes"/>, else in native memory
+    /// freed on dispose. Never the managed heap.
     /// </summary>
     private readonly unsafe ref struct Int8DynamicScratch
     {
