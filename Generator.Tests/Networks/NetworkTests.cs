@@ -32,7 +32,7 @@ public sealed class NetworkTests
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
 
-    private delegate void ForwardFn(ReadOnlySpan<float> inputs, Span<float> outputs);
+    internal delegate void ForwardFn(ReadOnlySpan<float> inputs, Span<float> outputs);
 
     [Theory]
     [MemberData(nameof(CaseNames))]
@@ -195,7 +195,7 @@ public sealed class NetworkTests
 
     private static Case Make(string name, RefLayer[] layers, Func<byte[], Func<float[], float[]>> load) => new(name, layers, load);
 
-    private static float[] Run(float[] inputs, int inSize, int outSize, ForwardFn forward)
+    internal static float[] Run(float[] inputs, int inSize, int outSize, ForwardFn forward)
     {
         var outputs = new float[inputs.Length / inSize * outSize];
         forward(inputs, outputs);

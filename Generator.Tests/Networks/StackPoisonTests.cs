@@ -42,9 +42,9 @@ public sealed class StackPoisonTests
         byte[] mnistFile = RandomWeights.File(Layers.MnistNet, RandomWeights.For(Layers.MnistNet, random));
         (string Name, Func<float[], float[]> Forward)[] networks =
         [
-            ("bfloat16", Runner(BFloat16MnistNet.Load(mnistFile).Forward)),
-            ("int8", Runner(Int8MnistNet.Load(mnistFile).Forward)),
-            ("int8 dynamic", Runner(Int8DynamicMnistNet.Load(mnistFile).Forward)),
+            ("bfloat16", Runner(BFloat16MnistNet.Load(mnistFile).Forward, BFloat16MnistNet.InputSize, BFloat16MnistNet.OutputSize)),
+            ("int8", Runner(Int8MnistNet.Load(mnistFile).Forward, Int8MnistNet.InputSize, Int8MnistNet.OutputSize)),
+            ("int8 dynamic", Runner(Int8DynamicMnistNet.Load(mnistFile).Forward, Int8DynamicMnistNet.InputSize, Int8DynamicMnistNet.OutputSize)),
         ];
         foreach ((string name, Func<float[], float[]> forward) in networks)
         {
@@ -77,14 +77,8 @@ public sealed class StackPoisonTests
         return activations[512];
     }
 
-    private delegate void ForwardFn(ReadOnlySpan<float> inputs, Span<float> outputs);
-
-    private static Func<float[], float[]> Runner(ForwardFn forward) => inputs =>
-    {
-        var outputs = new float[inputs.Length / 784 * 10];
-        forward(inputs, outputs);
-        return outputs;
-    };
+    private static Func<float[], float[]> Runner(NetworkTests.ForwardFn forward, int inputSize, int outputSize)
+        => inputs => NetworkTests.Run(inputs, inputSize, outputSize, forward);
 
     /// <summary>
     /// Fills the stack below the caller with NaN, where the forward pass called next puts its frames (already compiled:

@@ -67,8 +67,12 @@ internal static class GeneratorHarness
 
     /// <summary>Runs with other parse options, e.g. <see cref="DocumentationMode.Diagnose"/> to check the generated XML docs too.</summary>
     public static GeneratorRun Run(OutputKind kind, CSharpParseOptions parseOptions, string[] sources, params AdditionalText[] additionalTexts)
+        => Run(CreateCompilation(kind, parseOptions, sources), parseOptions, additionalTexts);
+
+    /// <summary>Runs over a compilation made by <see cref="CreateCompilation(string[])"/>, e.g. with other compilation options.</summary>
+    public static GeneratorRun Run(CSharpCompilation compilation, CSharpParseOptions? parseOptions = null, params AdditionalText[] additionalTexts)
     {
-        CSharpCompilation compilation = CreateCompilation(kind, parseOptions, sources);
+        parseOptions ??= ParseOptions;
         GeneratorDriver driver = CreateDriver(additionalTexts, parseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
